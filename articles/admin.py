@@ -1,0 +1,141 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from articles.models import Article, Author, Byline, Image, Section, Tag
+from articles.services import article_publish, article_unpublish
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["title", "credit", "width", "height", "uploaded_at"]
+    search_fields = ["title", "alt_text", "caption", "credit"]
+    readonly_fields = ["width", "height", "uploaded_at"]
+    date_hierarchy = "uploaded_at"
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "user"]
+    list_select_related = ["user"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["photo"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "path", "parent"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class BylineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        remaining = [
+            form
+            for form in self.forms
+            if form.cleaned_data.get("author") and not form.cleaned_data.get("DELETE")
+        ]
+        if self.instance.status == Article.Status.PUBLISHED and not remaining:
+            raise ValidationError(_("A published article needs at least one author."))
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    formset = BylineFormSet
+    autocomplete_fields = ["author"]
+    extra = 1
+    verbose_name = _("author")
+    verbose_name_plural = _("byline (in order)")
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "section", "byline", "publish_at", "is_featured", "link"]
+    list_filter = [
+        "status",
+        "section",
+        "is_featured",
+        ("authors", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["section"]
+    search_fields = ["title", "body"]
+    date_hierarchy = "publish_at"
+    autocomplete_fields = ["section", "tags", "featured_image"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [BylineInline]
+    actions = ["publish_now", "unpublish"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "dek", "body", "excerpt"]}),
+        (_("Placement"), {"fields": ["section", "tags", "featured_image", "is_featured"]}),
+        (_("Publishing"), {"fields": ["status", "publish_at", "comments_open"]}),
+        (
+            _("Search engines and social media"),
+            {"fields": ["seo_title", "seo_description"], "classes": ["collapse"]},
+        ),
+        (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("bylines__author")
+
+    @admin.display(description=_("authors"))
+    def byline(self, article):
+        return ", ".join(author.name for author in article.byline_authors)
+
+    @admin.display(description=_("on site"))
+    def link(self, article):
+        label = _("View") if article.is_published() else _("Preview")
+        return format_html('<a href="{}">{}</a>', article.get_absolute_url(), label)
+
+    def _report(self, request, result, done_message):
+        if result.done:
+            self.message_user(request, done_message(len(result.done)), messages.SUCCESS)
+        for article, reason in result.refused:
+            self.message_user(
+                request,
+                _("“%(title)s” was not changed: %(reason)s") % {"title": article, "reason": reason},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Publish now"), permissions=["change"])
+    def publish_now(self, request, queryset):
+        result = article_publish(articles=queryset)
+        self._report(
+            request,
+            result,
+            lambda n: (
+                ngettext("Published %(n)d article.", "Published %(n)d articles.", n) % {"n": n}
+            ),
+        )
+
+    @admin.action(description=_("Unpublish"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        result = article_unpublish(articles=queryset)
+        self._report(
+            request,
+            result,
+            lambda n: (
+                ngettext("Unpublished %(n)d article.", "Unpublished %(n)d articles.", n) % {"n": n}
+            ),
+        )
+
+    def view_on_site(self, article):
+        # A relative URL, so the link opens this site whatever domain the Sites entry holds.
+        return article.get_absolute_url()

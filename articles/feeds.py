@@ -1,0 +1,62 @@
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article, Section
+
+
+class LatestArticlesFeed(Feed):
+    """RSS 2.0 of the latest published articles, as WordPress serves at /feed/."""
+
+    def title(self):
+        return settings.SITE_NAME
+
+    def link(self):
+        return reverse("articles:home")
+
+    def description(self):
+        return settings.SITE_TAGLINE
+
+    def articles(self):
+        return Article.objects.published().for_detail()
+
+    def items(self):
+        return self.articles()[: settings.ARTICLES_IN_FEED]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return ", ".join(author.name for author in item.byline_authors)
+
+    def item_categories(self, item):
+        section = [item.section.name] if item.section else []
+        return section + [tag.name for tag in item.tags.all()]
+
+
+class SectionFeed(LatestArticlesFeed):
+    def get_object(self, request, path):
+        return get_object_or_404(Section, path=path)
+
+    def title(self, section):
+        return _("%(site)s: %(section)s") % {"site": settings.SITE_NAME, "section": section.name}
+
+    def link(self, section):
+        return section.get_absolute_url()
+
+    def description(self, section):
+        return section.description or settings.SITE_TAGLINE
+
+    def items(self, section):
+        return self.articles().in_section(section)[: settings.ARTICLES_IN_FEED]

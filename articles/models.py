@@ -1,0 +1,395 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from articles.images import cut_renditions, read_dimensions, validate_image_file
+from articles.sanitize import excerpt_from, sanitize_body
+
+
+class Image(models.Model):
+    """An uploaded picture with its credit line and the renditions cut from it at upload."""
+
+    title = models.CharField(_("title"), max_length=255)
+    file = models.ImageField(_("file"), upload_to="images/%Y/%m/", validators=[validate_image_file])
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=255,
+        blank=True,
+        help_text=_("What the picture shows, for readers who cannot see it."),
+    )
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    credit = models.CharField(_("credit"), max_length=255, blank=True)
+    width = models.PositiveIntegerField(_("width"), editable=False, default=0)
+    height = models.PositiveIntegerField(_("height"), editable=False, default=0)
+    renditions = models.JSONField(_("renditions"), editable=False, default=list)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.file and not self.file._committed:
+            self.width, self.height = read_dimensions(self.file)
+            self.renditions = cut_renditions(self.file, self.file.storage, self.file.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def srcset(self):
+        storage = self.file.storage
+        candidates = [f"{storage.url(r['name'])} {r['width']}w" for r in self.renditions]
+        candidates.append(f"{self.file.url} {self.width}w")
+        return ", ".join(candidates)
+
+    @property
+    def src(self):
+        """The fallback `src`: a mid-sized rendition, so old browsers do not fetch the original."""
+        for rendition in self.renditions:
+            if rendition["width"] >= 800:
+                return self.file.storage.url(rendition["name"])
+        return self.file.url
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    bio = models.TextField(_("bio"), blank=True)
+    photo = models.ForeignKey(
+        Image,
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+
+class Section(models.Model):
+    """A WordPress "category": sections nest, and their URL spells out the whole path."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent section"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(_("path"), max_length=1000, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = f"{self.parent.path}/{self.slug}" if self.parent else self.slug
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                for child in self.children.all():
+                    child.save()
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"path": self.path})
+
+    def get_feed_url(self):
+        return reverse("articles:section_feed", kwargs={"path": self.path})
+
+    def clean(self):
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError(
+                    {"parent": _("A section cannot be placed inside itself or its own subsection.")}
+                )
+            ancestor = ancestor.parent
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Live articles: published, and not scheduled for later. Every public page reads this."""
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """Staff who may view articles preview anything at its public URL; readers see published."""
+        if user.has_perm("articles.view_article"):
+            return self.all()
+        return self.published()
+
+    def for_listing(self):
+        """What a list of article cards shows, in a fixed number of queries."""
+        return self.select_related("section", "featured_image").prefetch_related(
+            Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
+
+    def for_detail(self):
+        return self.for_listing().prefetch_related("tags")
+
+    def in_section(self, section):
+        """A section's articles include its subsections', as WordPress category archives do."""
+        return self.filter(Q(section=section) | Q(section__path__startswith=f"{section.path}/"))
+
+    def search(self, query):
+        """
+        Articles matching `query` in title or body, best first.
+
+        PostgreSQL ranks with full-text search (title weighted above body);
+        elsewhere a plain case-insensitive match, newest first.
+        """
+        if connection.vendor == "postgresql":
+            vector = SearchVector("title", weight="A", config="english") + SearchVector(
+                "body", weight="B", config="english"
+            )
+            search_query = SearchQuery(query, search_type="websearch", config="english")
+            return (
+                self.annotate(rank=SearchRank(vector, search_query))
+                .filter(rank__gt=0)
+                .order_by("-rank", "-publish_at")
+            )
+        return self.filter(Q(title__icontains=query) | Q(body__icontains=query))
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("headline"), max_length=255)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=255,
+        unique=True,
+        help_text=_("The last part of the article's address. Changing it breaks old links."),
+    )
+    dek = models.TextField(
+        _("dek"), blank=True, help_text=_("The standfirst shown under the headline.")
+    )
+    body = models.TextField(_("body"), blank=True)
+    excerpt = models.TextField(
+        _("excerpt"),
+        blank=True,
+        help_text=_("Shown in lists and feeds. Left blank, the start of the body is used."),
+    )
+    summary = models.TextField(_("summary"), editable=False, default="")
+    authors = models.ManyToManyField(
+        Author, through="Byline", related_name="articles", verbose_name=_("authors")
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles", verbose_name=_("tags"))
+    featured_image = models.ForeignKey(
+        Image,
+        verbose_name=_("featured image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    publish_at = models.DateTimeField(
+        _("publish time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A published article with a time in the future is scheduled: it goes live by "
+            "itself at that time. Left blank, publishing sets it to now."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    is_featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Featured articles lead the home page.")
+    )
+    comments_open = models.BooleanField(_("comments open"), default=True)
+    seo_title = models.CharField(
+        _("SEO title"),
+        max_length=70,
+        blank=True,
+        help_text=_("For search engines and social cards. Left blank, the headline is used."),
+    )
+    seo_description = models.CharField(
+        _("SEO description"),
+        max_length=160,
+        blank=True,
+        help_text=_("For search engines and social cards. Left blank, the excerpt is used."),
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [models.Index(fields=["status", "publish_at"], name="article_status_publish")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_body(self.body)
+        self.summary = excerpt_from(self.excerpt or self.body)
+        if not self.slug:
+            self.slug = slugify(self.title)[:255]
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        date = self.date
+        return reverse(
+            "articles:article",
+            kwargs={
+                "year": f"{date.year:04d}",
+                "month": f"{date.month:02d}",
+                "day": f"{date.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    def clean(self):
+        if self.status == self.Status.PUBLISHED:
+            errors = {}
+            if not strip_tags(sanitize_body(self.body)).strip():
+                errors["body"] = _("A published article needs a body.")
+            if self.section_id is None:
+                errors["section"] = _("A published article needs a section.")
+            if errors:
+                raise ValidationError(errors)
+
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    def publish(self, *, now=None):
+        """
+        Make the article live now; raises ValidationError naming what is missing.
+
+        An article that was live before keeps its original date, as in WordPress,
+        so republishing it does not move its URL.
+        """
+        if self.is_published():
+            raise ValidationError(_("“%(title)s” is already published."), params={"title": self})
+        now = now or timezone.now()
+        if self.publish_at is None or self.publish_at > now:
+            self.publish_at = now
+        self.status = self.Status.PUBLISHED
+        self.clean()
+
+    def unpublish(self):
+        """Take the article off the site; it keeps its date so its URL stays the same."""
+        if self.status != self.Status.PUBLISHED:
+            raise ValidationError(_("“%(title)s” is not published."), params={"title": self})
+        self.status = self.Status.DRAFT
+
+    @property
+    def date(self):
+        """The date in the article's URL: when it went (or will go) live, else when drafted."""
+        return timezone.localtime(self.publish_at or self.created_at or timezone.now())
+
+    @property
+    def byline_authors(self):
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def meta_title(self):
+        return self.seo_title or self.title
+
+    @property
+    def meta_description(self):
+        return self.seo_description or self.summary
+
+
+class Byline(models.Model):
+    """An author's place in an article's byline; position orders co-authors."""
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="bylines"
+    )
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="byline_unique_author")
+        ]
+
+    def __str__(self):
+        return str(self.author)

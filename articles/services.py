@@ -1,0 +1,55 @@
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article
+
+
+@dataclass
+class BulkResult:
+    done: list[Article] = field(default_factory=list)
+    refused: list[tuple[Article, str]] = field(default_factory=list)
+
+
+def _refusal(error):
+    return "; ".join(error.messages)
+
+
+def article_publish(*, articles, now=None) -> BulkResult:
+    """
+    Publish each article now, in one transaction.
+
+    Articles that cannot go live (no body, no section, already live) are
+    left as they were and reported with the reason, so one bad article does
+    not stop an editor's bulk action.
+    """
+    now = now or timezone.now()
+    result = BulkResult()
+    with transaction.atomic():
+        for article in articles:
+            try:
+                article.publish(now=now)
+            except ValidationError as error:
+                article.refresh_from_db()
+                result.refused.append((article, _refusal(error)))
+                continue
+            article.save()
+            result.done.append(article)
+    return result
+
+
+def article_unpublish(*, articles) -> BulkResult:
+    """Take each published article off the site, in one transaction."""
+    result = BulkResult()
+    with transaction.atomic():
+        for article in articles:
+            try:
+                article.unpublish()
+            except ValidationError as error:
+                result.refused.append((article, _refusal(error)))
+                continue
+            article.save()
+            result.done.append(article)
+    return result

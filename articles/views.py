@@ -1,0 +1,155 @@
+from django.conf import settings
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
+from django.views.generic import (
+    DayArchiveView,
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    YearArchiveView,
+)
+
+from articles.models import Article, Author, Section, Tag
+from articles.structured_data import news_article
+
+
+class ArticleListView(ListView):
+    """Published article cards, paginated with ?page=N."""
+
+    context_object_name = "articles"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        return Article.objects.published().for_listing()
+
+
+class HomeView(ArticleListView):
+    template_name = "articles/home.html"
+
+    def get(self, request, *args, **kwargs):
+        # WordPress searches live at /?s=…; keep those links and forms working.
+        if "s" in request.GET:
+            query = urlencode({"q": request.GET["s"]})
+            return redirect(f"{reverse('articles:search')}?{query}", permanent=True)
+        self.featured = list(
+            Article.objects.published()
+            .filter(is_featured=True)
+            .for_listing()[: settings.ARTICLES_FEATURED_ON_HOME]
+        )
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(pk__in=[article.pk for article in self.featured])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            context["featured"] = self.featured
+        return context
+
+
+class ArticleDetailView(DetailView):
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return Article.objects.visible_to(self.request.user).for_detail()
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url()
+        if request.path != canonical:
+            return redirect(canonical, permanent=True)
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if not self.object.is_published():
+            add_never_cache_headers(response)
+        return response
+
+    def get_context_data(self, **kwargs):
+        article = self.object
+        return super().get_context_data(
+            canonical_url=self.request.build_absolute_uri(article.get_absolute_url()),
+            structured_data=news_article(article, self.request),
+            **kwargs,
+        )
+
+
+class SectionView(ArticleListView):
+    template_name = "articles/section_detail.html"
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, path=self.kwargs["path"])
+        return super().get_queryset().in_section(self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+class TagView(ArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorView(ArticleListView):
+    template_name = "articles/author_detail.html"
+
+    def get_queryset(self):
+        self.author = get_object_or_404(
+            Author.objects.select_related("photo"), slug=self.kwargs["slug"]
+        )
+        return super().get_queryset().filter(authors=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class SearchView(ArticleListView):
+    template_name = "articles/article_search.html"
+
+    def get_queryset(self):
+        self.query = self.request.GET.get("q", "").strip()[:200]
+        if not self.query:
+            return Article.objects.none()
+        return super().get_queryset().search(self.query)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+class ArchiveMixin:
+    """Date archives over published articles, in the site's time zone, WordPress-style URLs."""
+
+    date_field = "publish_at"
+    context_object_name = "articles"
+    make_object_list = True
+    template_name = "articles/article_archive.html"
+    allow_empty = False
+    month_format = "%m"
+    day_format = "%d"
+
+    def get_queryset(self):
+        return Article.objects.published().for_listing()
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+
+class YearArchive(ArchiveMixin, YearArchiveView):
+    pass
+
+
+class MonthArchive(ArchiveMixin, MonthArchiveView):
+    pass
+
+
+class DayArchive(ArchiveMixin, DayArchiveView):
+    pass

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.flatpages import views as flatpages
+from django.contrib.flatpages.sitemaps import FlatPageSitemap
+from django.contrib.sitemaps import views as sitemaps
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from articles.sitemaps import ArticleSitemap, HomeSitemap, SectionSitemap
+from newsroom import views
+
+SITEMAPS = {
+    "home": HomeSitemap,
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "pages": FlatPageSitemap,
+}
+
+admin.site.site_header = settings.SITE_NAME
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemaps.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("donate/", include("donations.urls")),
+    path("", include("articles.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+# Static pages answer any path nothing else claimed, so they go last.
+urlpatterns += [re_path(r"^(?P<url>.*/)$", flatpages.flatpage, name="flatpage")]
