@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
@@ -43,7 +44,30 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class BylineAuthorSelect(AutocompleteSelect):
+    """
+    The author autocomplete, labelled from the byline row already loaded.
+
+    Django's widget looks the chosen author up again for each row, a query per
+    co-author; the formset hands each widget its row's author instead.
+    """
+
+    author = None
+
+    def optgroups(self, name, value, attr=None):
+        if self.author is not None and [str(v) for v in value] == [str(self.author.pk)]:
+            option = self.create_option(name, self.author.pk, str(self.author), True, 0)
+            return [(None, [option], 0)]
+        return super().optgroups(name, value, attr)
+
+
 class BylineFormSet(BaseInlineFormSet):
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.author_id:
+            form.fields["author"].widget.widget.author = form.instance.author
+        return form
+
     def clean(self):
         super().clean()
         remaining = [
@@ -58,10 +82,17 @@ class BylineFormSet(BaseInlineFormSet):
 class BylineInline(admin.TabularInline):
     model = Byline
     formset = BylineFormSet
-    autocomplete_fields = ["author"]
     extra = 1
     verbose_name = _("author")
     verbose_name_plural = _("byline (in order)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "author":
+            kwargs["widget"] = BylineAuthorSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Article)

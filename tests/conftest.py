@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.sites.models import Site
 from django.core.cache import cache
+from django.test import Client
 
 
 @pytest.fixture(autouse=True)
@@ -8,6 +9,8 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tests serve static files through Django, not from a collected STATIC_ROOT.
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +34,8 @@ def editor(db, django_user_model):
 
 
 @pytest.fixture
-def editor_client(client, editor):
+def editor_client(editor):
+    """A second browser, signed in as an editor; `client` stays anonymous beside it."""
+    client = Client()
     client.force_login(editor)
     return client
