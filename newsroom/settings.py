@@ -134,6 +134,9 @@ STORAGES = {
     },
 }
 
+# Development and tests serve static files without a collected STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG
+
 SITE_ID = 1
 SITE_NAME = env("SITE_NAME", default="Newsroom")
 SITE_TAGLINE = env("SITE_TAGLINE", default="Independent, reader-supported journalism")

@@ -22,6 +22,7 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon),
     path(
         "sitemap.xml",
         sitemaps.sitemap,
