@@ -1,7 +1,7 @@
 import os
-from io import StringIO
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,10 @@ from articles.models import Article, Author, Image
 from donations.models import Appeal
 
 ROOT = Path(__file__).resolve().parents[2]
+PRINT_BACKENDS = (
+    "import newsroom.settings as s; "
+    "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])"
+)
 
 
 def import_settings(**environ):
@@ -22,7 +26,7 @@ def import_settings(**environ):
         [
             sys.executable,
             "-c",
-            "import newsroom.settings as s; print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])",
+            PRINT_BACKENDS,
         ],
         cwd=ROOT,
         env=env,
