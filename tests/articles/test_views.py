@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import feedparser
+from django.db import connection
 import pytest
 from django.contrib.flatpages.models import FlatPage
 from django.utils import timezone
@@ -177,8 +178,6 @@ def test_search_finds_title_and_body_matches(client):
 
 
 def test_search_ranks_title_matches_first_on_postgresql(client):
-    from django.db import connection
-
     ArticleFactory(
         title="Budget debate", body="<p>The refinery money.</p>", publish_at=timezone.now()
     )
@@ -260,3 +259,27 @@ def test_unknown_path_is_a_friendly_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "We could not find that page" in text(response)
+
+
+def test_full_text_index_serves_search_where_the_database_has_one():
+    """PostgreSQL answers from the GIN index; SQLite has no such index and scans."""
+    ArticleFactory.create_batch(3)
+    ArticleFactory(title="Refinery fire")
+    queryset = Article.objects.search("refinery")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+        indexes = connection.introspection.get_constraints(cursor, "articles_article")
+    assert ("article_search" in plan) == (connection.vendor == "postgresql")
+    assert ("article_search" in indexes) == (connection.vendor == "postgresql")
+
+
+def test_search_follows_edits_to_title_and_body(client):
+    article = ArticleFactory(title="Budget debate", body="<p>Money talk.</p>")
+    article.title = "Refinery budget"
+    article.save()
+    Article.objects.filter(pk=article.pk).update(body="<p>Pipelines and tankers.</p>")
+    assert "Refinery budget" in text(client.get("/search/", {"q": "refinery"}))
+    assert "Refinery budget" in text(client.get("/search/", {"q": "tankers"}))
+    assert "Refinery budget" not in text(client.get("/search/", {"q": "money"}))
