@@ -1,9 +1,9 @@
 from datetime import timedelta
 
 import feedparser
-from django.db import connection
 import pytest
 from django.contrib.flatpages.models import FlatPage
+from django.db import connection
 from django.utils import timezone
 
 from articles.models import Article
