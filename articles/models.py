@@ -294,7 +294,7 @@ class Article(models.Model):
         self.body = sanitize_body(self.body)
         self.summary = excerpt_from(self.excerpt or self.body)
         if not self.slug:
-            self.slug = slugify(self.title)[:255]
+            self.slug = self._unused_slug()
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
         super().save(*args, **kwargs)
@@ -310,6 +310,19 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    def _unused_slug(self):
+        """A slug from the title, numbered like WordPress's when another article has it."""
+        base = slugify(self.title)[:240] or "article"
+        taken = set(
+            Article.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
 
     def clean(self):
         if self.status == self.Status.PUBLISHED:

@@ -5,7 +5,13 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, TagFactory
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    ImageFactory,
+    SectionFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +183,27 @@ def test_static_page_content_is_sanitized(editor_client):
     from django.contrib.flatpages.models import FlatPage
 
     assert FlatPage.objects.get(url="/about/").content == "<p>Us</p>"
+
+
+@pytest.mark.parametrize("count", [1, 50])
+@pytest.mark.parametrize(
+    "path, queries",
+    [
+        ("/admin/articles/author/", 6),
+        ("/admin/articles/section/", 6),
+        ("/admin/articles/tag/", 6),
+        ("/admin/articles/image/", 8),
+    ],
+)
+def test_other_changelists_have_a_fixed_query_budget(
+    editor_client, django_assert_num_queries, count, path, queries
+):
+    parent = SectionFactory()
+    for _ in range(count):
+        AuthorFactory(user=None)
+        SectionFactory(parent=parent)
+        TagFactory()
+    ImageFactory.create_batch(min(count, 3))
+    with django_assert_num_queries(queries):
+        response = editor_client.get(path)
+    assert response.status_code == 200

@@ -129,3 +129,14 @@ def test_publishing_a_scheduled_article_now_brings_it_forward():
     article.status = Article.Status.REVIEW
     article.publish()
     assert article.is_published()
+
+
+def test_blank_slugs_are_numbered_when_the_title_is_taken():
+    first = ArticleFactory(title="Week in review", slug="")
+    second = ArticleFactory(title="Week in review", slug="")
+    third = ArticleFactory(title="Week in review", slug="")
+    assert [first.slug, second.slug, third.slug] == [
+        "week-in-review",
+        "week-in-review-2",
+        "week-in-review-3",
+    ]

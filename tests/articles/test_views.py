@@ -283,3 +283,24 @@ def test_search_follows_edits_to_title_and_body(client):
     assert "Refinery budget" in text(client.get("/search/", {"q": "refinery"}))
     assert "Refinery budget" in text(client.get("/search/", {"q": "tankers"}))
     assert "Refinery budget" not in text(client.get("/search/", {"q": "money"}))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?page=abc",
+        "/?page=-1",
+        "/category/politics/?page=999",
+        "/2016/13/",
+        "/2016/02/30/",
+        "/category/nowhere/",
+        "/category/nowhere/feed/",
+        "/tag/nowhere/",
+        "/author/nobody/",
+        "/2016/10/28/no-such-story/",
+    ],
+)
+def test_bad_addresses_are_404_not_errors(client, path):
+    SectionFactory(slug="politics")
+    response = client.get(path)
+    assert response.status_code == 404
