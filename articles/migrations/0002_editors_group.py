@@ -17,7 +17,8 @@ EDITOR_MODELS = {
 def create_editors_group(apps, schema_editor):
     for app_label in EDITOR_MODELS:
         app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
+        # Historical app configs have no models module, and create_permissions skips those.
+        app_config.models_module = getattr(app_config, "models_module", None) or True
         create_permissions(app_config, apps=apps, verbosity=0)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

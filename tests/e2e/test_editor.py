@@ -1,5 +1,6 @@
 import re
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.utils import timezone
@@ -11,6 +12,18 @@ from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def editors_group():
+    """
+    The group as its data migration makes it. Transactional tests empty the
+    database after each test, so the migration's rows are made again here.
+    """
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    import_module("articles.migrations.0002_editors_group").create_editors_group(apps, None)
+    return Group.objects.get(name="Editors")
+
+
 def choose_in_autocomplete(page, select_id, label):
     """Open the admin's autocomplete box, type the start of the name and pick it."""
     page.locator(f"#{select_id} + .select2").click()
@@ -20,7 +33,11 @@ def choose_in_autocomplete(page, select_id, label):
 
 @pytest.fixture
 def signed_in_editor(site, page, django_user_model):
-    django_user_model.objects.create_superuser("desk", "desk@example.org", "s3cret-pass!")
+    """An editor with only the Editors group's permissions, signed in through the login form."""
+    user = django_user_model.objects.create_user(
+        "desk", "desk@example.org", "s3cret-pass!", is_staff=True
+    )
+    user.groups.add(editors_group())
     page.goto(f"{site.url}/admin/")
     page.get_by_label("Username").fill("desk")
     page.get_by_label("Password").fill("s3cret-pass!")
