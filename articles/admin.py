@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
@@ -95,8 +96,18 @@ class BylineInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        widgets = {
+            "dek": forms.Textarea(attrs={"rows": 2}),
+            "body": forms.Textarea(attrs={"rows": 24}),
+            "excerpt": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = ["title", "status", "section", "byline", "publish_at", "is_featured", "link"]
     list_filter = [
         "status",
