@@ -15,7 +15,7 @@ from articles.models import Article, Author, Section, Tag
 from articles.structured_data import news_article
 
 
-class ArticleListView(ListView):
+class PublishedArticlesMixin:
     """Published article cards, paginated with ?page=N."""
 
     context_object_name = "articles"
@@ -25,6 +25,10 @@ class ArticleListView(ListView):
 
     def get_queryset(self):
         return Article.objects.published().for_listing()
+
+
+class ArticleListView(PublishedArticlesMixin, ListView):
+    pass
 
 
 class HomeView(ArticleListView):
@@ -125,22 +129,15 @@ class SearchView(ArticleListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
-class ArchiveMixin:
-    """Date archives over published articles, in the site's time zone, WordPress-style URLs."""
+class ArchiveMixin(PublishedArticlesMixin):
+    """Date archives in the site's time zone, at WordPress's /yyyy/mm/dd/ addresses."""
 
     date_field = "publish_at"
-    context_object_name = "articles"
     make_object_list = True
     template_name = "articles/article_archive.html"
     allow_empty = False
     month_format = "%m"
     day_format = "%d"
-
-    def get_queryset(self):
-        return Article.objects.published().for_listing()
-
-    def get_paginate_by(self, queryset):
-        return settings.ARTICLES_PER_PAGE
 
 
 class YearArchive(ArchiveMixin, YearArchiveView):

@@ -2,15 +2,17 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Image
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     ImageFactory,
     SectionFactory,
     TagFactory,
+    image_upload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +209,39 @@ def test_other_changelists_have_a_fixed_query_budget(
     with django_assert_num_queries(queries):
         response = editor_client.get(path)
     assert response.status_code == 200
+
+
+def test_editor_uploads_an_image_and_gets_renditions(editor_client):
+    response = editor_client.post(
+        "/admin/articles/image/add/",
+        {
+            "title": "March on the CNE",
+            "file": image_upload(size=(1300, 800)),
+            "alt_text": "Students march",
+            "caption": "",
+            "credit": "Ana Rivas",
+        },
+    )
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert [r["width"] for r in image.renditions] == [480, 800, 1200]
+    assert (image.width, image.height) == (1300, 800)
+
+
+def test_upload_that_is_not_an_image_is_refused_with_a_message(editor_client):
+    response = editor_client.post(
+        "/admin/articles/image/add/",
+        {"title": "Fake", "file": SimpleUploadedFile("fake.jpg", b"GIF89a not really")},
+    )
+    assert response.status_code == 200
+    assert "Upload a valid image" in response.content.decode()
+    assert not Image.objects.exists()
+
+
+def test_oversized_upload_is_refused_with_a_message(editor_client, settings):
+    settings.IMAGE_MAX_PIXELS = 1000
+    response = editor_client.post(
+        "/admin/articles/image/add/", {"title": "Huge", "file": image_upload(size=(100, 100))}
+    )
+    assert "too large to process" in response.content.decode()
+    assert not Image.objects.exists()
