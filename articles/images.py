@@ -61,10 +61,34 @@ def validate_image_file(file):
         )
 
 
+def without_metadata(file, name):
+    """
+    The picture re-encoded with its orientation applied and no EXIF, XMP or text.
+
+    A photo straight from a camera or phone can carry the GPS position where it
+    was taken and the device's serial number; for a newsroom's sources and
+    photographers that can be dangerous, so no original is ever published as
+    uploaded. Animated GIFs are kept as they are: re-encoding would freeze them,
+    and GIF has no EXIF.
+    """
+    file.seek(0)
+    with PILImage.open(file) as image:
+        image_format = image.format
+        if image_format == "GIF":
+            file.seek(0)
+            return ContentFile(file.read(), name=name)
+        cleaned = ImageOps.exif_transpose(image)
+        if image_format == "JPEG" and cleaned.mode not in ("RGB", "L"):
+            cleaned = cleaned.convert("RGB")
+        buffer = BytesIO()
+        cleaned.save(buffer, format=image_format, quality=90)
+    return ContentFile(buffer.getvalue(), name=name)
+
+
 def read_dimensions(file):
     file.seek(0)
     with PILImage.open(file) as image:
-        size = ImageOps.exif_transpose(image).size
+        size = image.size
     file.seek(0)
     return size
 

@@ -9,7 +9,12 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from articles.images import cut_renditions, read_dimensions, validate_image_file
+from articles.images import (
+    cut_renditions,
+    read_dimensions,
+    validate_image_file,
+    without_metadata,
+)
 from articles.sanitize import excerpt_from, sanitize_body
 
 
@@ -41,6 +46,7 @@ class Image(models.Model):
 
     def save(self, *args, **kwargs):
         if self.file and not self.file._committed:
+            self.file = without_metadata(self.file, self.file.name)
             self.width, self.height = read_dimensions(self.file)
             self.renditions = cut_renditions(self.file, self.file.storage, self.file.name)
         super().save(*args, **kwargs)

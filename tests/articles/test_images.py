@@ -61,3 +61,31 @@ def test_too_many_bytes_is_refused(settings):
     PILImage.effect_noise((200, 200), 100).convert("RGB").save(buffer, format="JPEG")
     with pytest.raises(ValidationError, match="may be at most"):
         validate_image_file(SimpleUploadedFile("big.jpg", buffer.getvalue()))
+
+
+def test_location_and_camera_metadata_never_reach_the_site():
+    exif = PILImage.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (10.0, 30.0, 0.0)  # latitude 10°30' N
+    buffer = BytesIO()
+    PILImage.new("RGB", (1000, 600), "navy").save(buffer, format="JPEG", exif=exif)
+    upload = SimpleUploadedFile("from-the-field.jpg", buffer.getvalue())
+    with PILImage.open(BytesIO(buffer.getvalue())) as sent:
+        assert sent.getexif().get_ifd(0x8825)  # the upload really carries a position
+    image = ImageFactory(file=upload)
+    storage = image.file.storage
+    for name in [image.file.name] + [r["name"] for r in image.renditions]:
+        with storage.open(name) as stored, PILImage.open(stored) as picture:
+            assert not picture.getexif(), name
+
+
+def test_orientation_is_applied_so_the_stored_picture_stands_upright():
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise when shown
+    buffer = BytesIO()
+    PILImage.new("RGB", (1000, 600), "navy").save(buffer, format="JPEG", exif=exif)
+    image = ImageFactory(file=SimpleUploadedFile("sideways.jpg", buffer.getvalue()))
+    assert (image.width, image.height) == (600, 1000)
+    with image.file.storage.open(image.file.name) as stored, PILImage.open(stored) as picture:
+        assert picture.size == (600, 1000)
