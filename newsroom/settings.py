@@ -138,6 +138,8 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SITE_ID = 1
+# The public host name, e.g. news.example.org: absolute links in feeds and sitemaps use it.
+SITE_DOMAIN = env("SITE_DOMAIN", default="")
 SITE_NAME = env("SITE_NAME", default="Newsroom")
 SITE_TAGLINE = env("SITE_TAGLINE", default="Independent, reader-supported journalism")
 ADMIN_URL = env("ADMIN_URL", default="admin/")

@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from articles.models import Article, Author, Image
 from donations.models import Appeal
+from tests.factories import ArticleFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_BACKENDS = (
@@ -84,3 +85,12 @@ def test_demo_seed_article_is_served_with_its_donation_box(client):
 def test_favicon_request_finds_the_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+
+
+@pytest.mark.django_db
+def test_site_domain_from_settings_is_used_in_feed_links(client, settings):
+    settings.SITE_DOMAIN = "news.example.org"
+    call_command("migrate", verbosity=0)
+    article = ArticleFactory()
+    feed = client.get("/feed/").content.decode()
+    assert f"http://news.example.org{article.get_absolute_url()}" in feed
