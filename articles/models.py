@@ -268,6 +268,13 @@ class Article(models.Model):
         _("featured"), default=False, help_text=_("Featured articles lead the home page.")
     )
     comments_open = models.BooleanField(_("comments open"), default=True)
+    comments_premoderated = models.BooleanField(
+        _("hold every comment"),
+        default=False,
+        help_text=_("For sensitive stories: no comment appears until a moderator approves it."),
+    )
+    # Approved comments, kept by the comments app so lists show counts without a query.
+    comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
     seo_title = models.CharField(
         _("SEO title"),
         max_length=70,

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "newsroom",
     "articles",
     "comments",
@@ -154,6 +156,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Background work (email): run at once in development, queued in the database
+# for `manage.py db_worker` in production (TASKS_BACKEND=database).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[env("TASKS_BACKEND", default="immediate")]
+    }
+}
+
 # Articles
 ARTICLES_PER_PAGE = env.int("ARTICLES_PER_PAGE", default=10)
 ARTICLES_FEATURED_ON_HOME = env.int("ARTICLES_FEATURED_ON_HOME", default=3)
@@ -175,6 +188,19 @@ ARTICLES_EMBED_HOSTS = env.list(
 IMAGE_MAX_UPLOAD_BYTES = env.int("IMAGE_MAX_UPLOAD_BYTES", default=15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 IMAGE_RENDITION_WIDTHS = [480, 800, 1200]
+
+# Comments
+COMMENTS_MAX_DEPTH = env.int("COMMENTS_MAX_DEPTH", default=5)
+COMMENTS_REPORTS_TO_HOLD = env.int("COMMENTS_REPORTS_TO_HOLD", default=3)
+# Close comments this many days after publication; 0 keeps them open.
+COMMENTS_CLOSE_AFTER_DAYS = env.int("COMMENTS_CLOSE_AFTER_DAYS", default=0)
+COMMENTS_RATE_PER_MINUTE = env.int("COMMENTS_RATE_PER_MINUTE", default=5)
+COMMENTS_FLOOD_SECONDS = env.int("COMMENTS_FLOOD_SECONDS", default=15)
+COMMENTS_FORM_MIN_SECONDS = env.int("COMMENTS_FORM_MIN_SECONDS", default=3)
+COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 24 * 3600)
+COMMENTS_LINK_DAYS = env.int("COMMENTS_LINK_DAYS", default=30)
+COMMENTS_REPLY_EMAIL_MINUTES = env.int("COMMENTS_REPLY_EMAIL_MINUTES", default=30)
+COMMENTS_MODERATOR_EMAIL_MINUTES = env.int("COMMENTS_MODERATOR_EMAIL_MINUTES", default=15)
 
 LOGGING = {
     "version": 1,

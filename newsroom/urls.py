@@ -30,6 +30,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("donate/", include("donations.urls")),
+    path("", include("comments.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -20,6 +20,8 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from articles.models import Article, Author, Byline, Image, Section, Tag
+from comments.models import Comment
+from comments.services import comment_recount
 from donations.models import Appeal
 
 SEED_BODY = Path(__file__).resolve().parents[2] / "demo" / "peru-takes-the-lead.html"
@@ -83,6 +85,38 @@ STORIES = [
     ("culture", "carla-suarez", "Reading lists from our readers", ["Books"]),
     ("politics", "ana-rivas", "Governors' elections postponed again", ["Elections"]),
     ("analysis", "editorial-staff", "Ten questions about the Democratic Charter", ["OAS"]),
+]
+
+SEED_COMMENTS = [
+    (
+        "Marcos",
+        "I remember some CC’s writers supporting the Bolivarian candidate back in the last "
+        "Peruvian elections. So I ask, would that have happened with Veronika there? "
+        "Obviously not.\n\nSome pragmatism is needed sometimes…",
+        None,
+    ),
+    (
+        "Rosa Elena",
+        "Many Peruvians remember when Carlos Andres Perez when to Peru and spoke on behalf of "
+        "Democracy while Fujimori was consolidating his power Dictatoral syle just as Maduro "
+        "has done.. Bravo Congreso de Peru !!",
+        None,
+    ),
+    (
+        "Julio",
+        "OT- Is anyone having trouble making calls to Venezuela? Whatsapp or otherwise?\n"
+        "Calls seem to have been blocked since last night.",
+        None,
+    ),
+    (
+        "Gustavo",
+        "From where I sit, internet service seems to be slowed down considerably over the last "
+        "four days. A friend of mine reported receiving a Whatsapp message last night a full two "
+        "hours after I sent it. It could be simply due to congestion in the system due to "
+        "increased traffic related to people using social media more than normal…, or it could "
+        "be a deliberate measure to degrade the Opposition’s command and control.",
+        2,
+    ),
 ]
 
 PAGES = [
@@ -188,6 +222,7 @@ class Command(BaseCommand):
             message="Caracas Chronicles is 100% reader-supported. Support independent "
             "Venezuelan journalism by making a donation."
         )
+        self.load_comments(Article.objects.get(slug=SEED["slug"]))
         self.report_admin()
         self.stdout.write(
             self.style.SUCCESS(f"Demo content loaded: {Article.objects.count()} articles.")
@@ -237,6 +272,60 @@ class Command(BaseCommand):
             for position, slug in enumerate(story["authors"])
         )
         article.tags.set([tags[name] for name in story["tags"]])
+
+    def load_comments(self, article):
+        """The seed page's discussion, approved, plus one held and one spam for the queue."""
+        if article.comments.exists():
+            return
+        posted_at = article.publish_at + timedelta(hours=2)
+        created = []
+        for index, (name, body, parent_index) in enumerate(SEED_COMMENTS):
+            parent = created[parent_index] if parent_index is not None else None
+            created.append(
+                self.demo_comment(
+                    article,
+                    name,
+                    body,
+                    Comment.Status.APPROVED,
+                    parent,
+                    posted_at + timedelta(minutes=40 * index),
+                )
+            )
+        self.demo_comment(
+            article,
+            "Ana María",
+            "Does anyone know whether other governments will follow Peru?",
+            Comment.Status.PENDING,
+            None,
+            posted_at + timedelta(days=1),
+            reason="First comment from this email address",
+        )
+        self.demo_comment(
+            article,
+            "Cheap Pills",
+            "Buy cheap pills at http://spam.example/ now!",
+            Comment.Status.SPAM,
+            None,
+            posted_at + timedelta(days=1, hours=1),
+            reason="Contains the blocklisted “cheap pills”",
+        )
+        comment_recount(article_ids=[article.pk])
+
+    def demo_comment(self, article, name, body, status, parent, when, reason=""):
+        comment = Comment(
+            article=article,
+            author_name=name,
+            author_email=f"{slugify(name)}@example.org",
+            body=body,
+            status=status,
+            status_reason=reason,
+            created_at=when,
+        )
+        comment.place_under(parent)
+        comment.save()
+        comment.set_path()
+        comment.save(update_fields=["path"])
+        return comment
 
     def report_admin(self):
         User = get_user_model()

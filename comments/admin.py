@@ -1,0 +1,178 @@
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from comments.models import Comment, CommenterRule, ModerationRules, Report
+from comments.services import comment_moderate
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    extra = 0
+    can_delete = False
+    readonly_fields = ["reporter", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """The moderation queue: pending first, the reason each was held, one click to the thread."""
+
+    list_display = [
+        "first_words",
+        "author_name",
+        "article_link",
+        "status",
+        "status_reason",
+        "report_count",
+        "is_featured",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "is_featured",
+        "created_at",
+        ("article", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["article"]
+    search_fields = ["author_name", "author_email", "ip_address", "body"]
+    date_hierarchy = "created_at"
+    actions = ["approve", "mark_spam", "remove", "feature", "unfeature"]
+    raw_id_fields = ["article", "parent", "user"]
+    inlines = [ReportInline]
+    readonly_fields = [
+        "article",
+        "parent",
+        "user",
+        "author_name",
+        "author_email",
+        "author_url",
+        "ip_address",
+        "user_agent",
+        "created_at",
+        "status_reason",
+        "report_count",
+        "moderated_by",
+        "moderated_at",
+        "thread_link",
+    ]
+    fields = [
+        "thread_link",
+        "article",
+        "parent",
+        ("author_name", "author_email", "author_url"),
+        "user",
+        ("ip_address", "user_agent"),
+        "created_at",
+        "body",
+        ("status", "status_reason"),
+        "is_featured",
+        "report_count",
+        ("moderated_by", "moderated_at"),
+    ]
+
+    def get_ordering(self, request):
+        return ["created_at"] if request.GET.get("status__exact") == "pending" else ["-created_at"]
+
+    @admin.display(description=_("comment"))
+    def first_words(self, comment):
+        return Truncator(comment.body).words(12)
+
+    @admin.display(description=_("article"))
+    def article_link(self, comment):
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            comment.get_absolute_url(),
+            Truncator(comment.article.title).chars(40),
+            reverse("admin:comments_comment_changelist")
+            + f"?article__id__exact={comment.article_id}",
+            _("all on this article"),
+        )
+
+    @admin.display(description=_("thread"))
+    def thread_link(self, comment):
+        return format_html(
+            '<a href="{}">{}</a>', comment.get_absolute_url(), _("See it in its thread on the site")
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Edits save as usual; a status change goes through moderation, like the actions."""
+        if change and "status" in form.changed_data:
+            new_status, obj.status = obj.status, form.initial["status"]
+            super().save_model(request, obj, form, change)
+            comment_moderate(comments=[obj], status=new_status, by=request.user)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def _moderate(self, request, queryset, status, done):
+        changed = comment_moderate(comments=queryset, status=status, by=request.user)
+        self.message_user(request, done(len(changed)), messages.SUCCESS)
+
+    @admin.action(description=_("Approve"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._moderate(
+            request,
+            queryset,
+            Comment.Status.APPROVED,
+            lambda n: ngettext("Approved %d comment.", "Approved %d comments.", n) % n,
+        )
+
+    @admin.action(description=_("Mark as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._moderate(
+            request,
+            queryset,
+            Comment.Status.SPAM,
+            lambda n: ngettext("Marked %d comment as spam.", "Marked %d comments as spam.", n) % n,
+        )
+
+    @admin.action(description=_("Remove"), permissions=["change"])
+    def remove(self, request, queryset):
+        self._moderate(
+            request,
+            queryset,
+            Comment.Status.REMOVED,
+            lambda n: ngettext("Removed %d comment.", "Removed %d comments.", n) % n,
+        )
+
+    @admin.action(description=_("Feature"), permissions=["change"])
+    def feature(self, request, queryset):
+        queryset.update(is_featured=True)
+
+    @admin.action(description=_("Stop featuring"), permissions=["change"])
+    def unfeature(self, request, queryset):
+        queryset.update(is_featured=False)
+
+
+@admin.register(ModerationRules)
+class ModerationRulesAdmin(admin.ModelAdmin):
+    """One set of rules: the list page goes straight to it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        rules = ModerationRules.current()
+        return redirect(reverse("admin:comments_moderationrules_change", args=[rules.pk]))
+
+
+@admin.register(CommenterRule)
+class CommenterRuleAdmin(admin.ModelAdmin):
+    list_display = ["email", "action", "note", "created_by", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["created_by"]
+    search_fields = ["email", "note"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

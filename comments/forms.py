@@ -1,0 +1,135 @@
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils.translation import gettext_lazy as _
+
+from comments.models import Comment
+
+TIMESTAMP_SALT = "comments.form-issued"
+
+
+def issue_timestamp(article_id):
+    """Signed when the form is shown, so its age can be checked when it comes back."""
+    return signing.dumps([article_id, int(time.time())], salt=TIMESTAMP_SALT)
+
+
+class CommentForm(forms.Form):
+    """
+    The reader's comment form, with WordPress's messages. The honeypot and the
+    signed timestamp turn away robots; people never see either.
+    """
+
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Please enter your comment!")},
+    )
+    author_name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        error_messages={"required": _("Please enter your name here")},
+    )
+    author_email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("Never shown publicly."),
+        error_messages={
+            "required": _("Please enter a valid email address"),
+            "invalid": _("Please enter a valid email address"),
+        },
+    )
+    author_url = forms.URLField(
+        label=_("Website"),
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": _("Please enter a valid web address")},
+    )
+    remember = forms.BooleanField(
+        label=_("Save my name and email in this browser for the next time I comment."),
+        required=False,
+    )
+    notify_replies = forms.BooleanField(
+        label=_("Email me when someone replies to my comment."), required=False
+    )
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    issued = forms.CharField(widget=forms.HiddenInput)
+    # Named like a real field so form-filling robots fill it; hidden from people by CSS.
+    phone = forms.CharField(label=_("Leave this empty"), required=False)
+
+    def __init__(self, *args, article, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.user = user
+        self.fields["issued"].initial = issue_timestamp(article.pk)
+        self.fields["body"].strip = True
+        if user is not None and user.is_authenticated:
+            for name in ("author_name", "author_email", "author_url", "remember"):
+                del self.fields[name]
+
+    def clean_phone(self):
+        if self.cleaned_data["phone"]:
+            raise forms.ValidationError(_("Your comment looks automated and was not posted."))
+        return ""
+
+    def clean_issued(self):
+        try:
+            article_id, issued_at = signing.loads(
+                self.cleaned_data["issued"],
+                salt=TIMESTAMP_SALT,
+                max_age=settings.COMMENTS_FORM_MAX_SECONDS,
+            )
+        except signing.SignatureExpired:
+            raise forms.ValidationError(
+                _(
+                    "This form is more than two days old. Copy your comment, reload the page "
+                    "and post it again."
+                )
+            ) from None
+        except (signing.BadSignature, ValueError, TypeError):
+            raise forms.ValidationError(
+                _("This form was not recognized. Reload the page and try again.")
+            ) from None
+        if article_id != self.article.pk:
+            raise forms.ValidationError(_("This form belongs to another article."))
+        if time.time() - issued_at < settings.COMMENTS_FORM_MIN_SECONDS:
+            raise forms.ValidationError(
+                _("That was quick! Please take a few seconds to read your comment, then post it.")
+            )
+        return self.cleaned_data["issued"]
+
+    def clean_parent(self):
+        parent_id = self.cleaned_data.get("parent")
+        if not parent_id:
+            return None
+        parent = (
+            Comment.objects.approved()
+            .filter(pk=parent_id, article=self.article)
+            .select_related("parent")
+            .first()
+        )
+        if parent is None:
+            raise forms.ValidationError(_("The comment you are replying to is no longer here."))
+        return parent
+
+    def author(self):
+        """Name, email and website: the account's for signed-in readers, else as typed."""
+        if self.user is not None and self.user.is_authenticated:
+            return {
+                "author_name": self.user.get_full_name() or self.user.get_username(),
+                "author_email": self.user.email,
+                "author_url": "",
+            }
+        return {
+            key: self.cleaned_data[key] for key in ("author_name", "author_email", "author_url")
+        }
+
+
+class CommentEditForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Please enter your comment!")},
+    )

@@ -1,0 +1,250 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.models import Article
+from comments.sanitize import render_comment
+
+# Ids in a materialized path are zero-padded so that sorting the path text
+# sorts the thread: parents before children, older siblings first.
+PATH_DIGITS = 10
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Comment.Status.PENDING)
+
+    def for_thread(self, article, *, own_ids=()):
+        """
+        Everything the article's thread may show, in display order, in one query:
+        approved comments, removed ones (placeholders, if they have replies), and
+        the reader's own comments still waiting for a moderator.
+        """
+        shown = Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
+        if own_ids:
+            shown |= Q(status=Comment.Status.PENDING, pk__in=list(own_ids))
+        return self.filter(shown, article=article).order_by("path")
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("in reply to"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+    )
+    path = models.CharField(_("thread path"), max_length=255, editable=False, db_index=True)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=1, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    author_name = models.CharField(_("name"), max_length=100)
+    author_email = models.EmailField(_("email"))
+    author_url = models.URLField(_("website"), blank=True)
+    is_staff = models.BooleanField(_("staff"), default=False, editable=False)
+    body = models.TextField(_("comment"))
+    body_html = models.TextField(_("comment as shown"), editable=False, default="")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    status_reason = models.CharField(_("why"), max_length=255, blank=True)
+    is_featured = models.BooleanField(_("featured"), default=False)
+    notify_replies = models.BooleanField(_("email me replies"), default=False)
+    replies_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    report_count = models.PositiveIntegerField(_("reports"), default=0, editable=False)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("posted"), default=timezone.now, db_index=True)
+    moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        indexes = [
+            models.Index(fields=["article", "path"], name="comment_thread"),
+            models.Index(fields=["status", "created_at"], name="comment_queue"),
+            models.Index(fields=["author_email", "status"], name="comment_author"),
+        ]
+
+    def __str__(self):
+        return _("%(name)s on %(article)s") % {"name": self.author_name, "article": self.article}
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_comment(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    def place_under(self, parent):
+        """
+        Attach to `parent`, or beside it when it sits at the deepest level
+        allowed, so deep arguments keep going without narrowing forever.
+        """
+        if parent is None:
+            self.parent, self.depth = None, 1
+            return
+        if parent.article_id != self.article_id:
+            raise ValidationError(_("You can only reply to a comment on the same article."))
+        if parent.depth >= settings.COMMENTS_MAX_DEPTH:
+            parent = parent.parent
+        self.parent = parent
+        self.depth = parent.depth + 1 if parent else 1
+
+    def set_path(self):
+        """The path needs the comment's own id, so it is set once the row exists."""
+        own = f"{self.pk:0{PATH_DIGITS}d}"
+        self.path = f"{self.parent.path}/{own}" if self.parent else own
+
+    def moderate(self, status, *, by, reason=""):
+        """Move to `status` on a moderator's (or a rule's) decision, recording who and when."""
+        if status not in self.Status.values:
+            raise ValidationError(_("Unknown comment status."))
+        self.status = status
+        self.status_reason = reason
+        self.moderated_by = by
+        self.moderated_at = timezone.now()
+
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    def can_be_edited_by_author(self):
+        return self.status == self.Status.PENDING
+
+
+class ModerationRules(models.Model):
+    """The desk's standing rules, applied to every new comment; one row, edited in the admin."""
+
+    blocklist_words = models.TextField(
+        _("blocklist words"),
+        blank=True,
+        help_text=_(
+            "One word or phrase per line. A comment containing any of them goes to spam. "
+            "Names, emails, websites and IP addresses are checked too."
+        ),
+    )
+    moderation_words = models.TextField(
+        _("moderation words"),
+        blank=True,
+        help_text=_("One word or phrase per line. A comment containing any of them is held."),
+    )
+    max_links = models.PositiveSmallIntegerField(
+        _("hold at this many links"),
+        default=2,
+        help_text=_("A comment with at least this many links is held. 0 turns this off."),
+    )
+    require_previous_approval = models.BooleanField(
+        _("commenter must have a previously approved comment"),
+        default=True,
+        help_text=_("First-time commenters are held; emails with an approved comment are not."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("moderation rules")
+        verbose_name_plural = _("moderation rules")
+
+    def __str__(self):
+        return str(_("Moderation rules"))
+
+    @classmethod
+    def current(cls):
+        rules, _created = cls.objects.get_or_create(pk=1)
+        return rules
+
+    @staticmethod
+    def _lines(text):
+        return [line.strip().lower() for line in text.splitlines() if line.strip()]
+
+    def blocklist(self):
+        return self._lines(self.blocklist_words)
+
+    def watchlist(self):
+        return self._lines(self.moderation_words)
+
+
+class CommenterRule(models.Model):
+    """A standing decision about one commenter, by email."""
+
+    class Action(models.TextChoices):
+        HOLD = "hold", _("Always hold for moderation")
+        BAN = "ban", _("Ban (new comments go to spam, silently)")
+
+    email = models.EmailField(_("email"), unique=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["email"]
+        verbose_name = _("commenter rule")
+        verbose_name_plural = _("commenter rules")
+
+    def __str__(self):
+        return f"{self.email}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class Report(models.Model):
+    """A reader's flag on a comment; one per reader (account or address) and comment."""
+
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="reports"
+    )
+    reporter = models.CharField(_("reported by"), max_length=100)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="report_once_per_reader")
+        ]
+
+    def __str__(self):
+        return f"{self.comment} ({self.reporter})"

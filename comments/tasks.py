@@ -1,0 +1,134 @@
+"""
+Email about comments, run through Django's tasks API: at once in development,
+from the database queue in production. A failing mail server fails the task,
+never the reader's request, and the comment is already stored.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.sites.models import Site
+from django.core.mail import EmailMessage
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from comments.models import Comment
+from comments.tokens import manage_token, unsubscribe_token
+
+
+def absolute(path):
+    scheme = "http" if settings.DEBUG else "https"
+    return f"{scheme}://{Site.objects.get_current().domain}{path}"
+
+
+def _send(template, context, to, headers=None):
+    context = {"site_name": settings.SITE_NAME, **context}
+    subject, _, body = render_to_string(template, context).partition("\n")
+    EmailMessage(subject.strip(), body.lstrip(), to=to, headers=headers).send()
+
+
+def _comment(comment_id):
+    return Comment.objects.select_related("article", "parent").filter(pk=comment_id).first()
+
+
+def _manage_url(comment):
+    return absolute(reverse("comments:manage", args=[manage_token(comment)]))
+
+
+@task()
+def send_comment_receipt(comment_id):
+    """The commenter's copy: what they wrote, where it stands, their private link."""
+    comment = _comment(comment_id)
+    if comment is None or comment.user_id or comment.status == Comment.Status.SPAM:
+        return
+    _send(
+        "comments/email/receipt.txt",
+        {
+            "comment": comment,
+            "article_url": absolute(comment.article.get_absolute_url()),
+            "manage_url": _manage_url(comment),
+        },
+        [comment.author_email],
+    )
+
+
+@task()
+def send_approval_notice(comment_id):
+    comment = _comment(comment_id)
+    if comment is None or comment.status != Comment.Status.APPROVED:
+        return
+    _send(
+        "comments/email/approved.txt",
+        {"comment": comment, "comment_url": absolute(comment.get_absolute_url())},
+        [comment.author_email],
+    )
+
+
+@task()
+def send_reply_notification(reply_id):
+    """
+    Tell the parent's author someone replied, if they asked to be told, at most
+    once per COMMENTS_REPLY_EMAIL_MINUTES for their comment's thread.
+    """
+    reply = _comment(reply_id)
+    parent = reply.parent if reply else None
+    if (
+        parent is None
+        or not parent.notify_replies
+        or parent.author_email == reply.author_email
+        or parent.status in (Comment.Status.SPAM, Comment.Status.REMOVED)
+    ):
+        return
+    now = timezone.now()
+    quiet_since = now - timedelta(minutes=settings.COMMENTS_REPLY_EMAIL_MINUTES)
+    claimed = (
+        Comment.objects.filter(pk=parent.pk)
+        .filter(Q(replies_notified_at__isnull=True) | Q(replies_notified_at__lt=quiet_since))
+        .update(replies_notified_at=now)
+    )
+    if not claimed:
+        return
+    unsubscribe_url = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(parent)]))
+    _send(
+        "comments/email/reply.txt",
+        {
+            "reply": reply,
+            "parent": parent,
+            "reply_url": absolute(reply.get_absolute_url()),
+            "unsubscribe_url": unsubscribe_url,
+        },
+        [parent.author_email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+@task()
+def send_moderator_digest():
+    moderators = list(
+        get_user_model()
+        .objects.filter(groups__name="Moderators", is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    pending = Comment.objects.pending()
+    oldest = pending.order_by("created_at").first()
+    if not moderators or oldest is None:
+        return
+    _send(
+        "comments/email/moderators.txt",
+        {
+            "count": pending.count(),
+            "oldest": oldest,
+            "queue_url": absolute(
+                reverse("admin:comments_comment_changelist") + "?status__exact=pending"
+            ),
+        },
+        moderators,
+    )

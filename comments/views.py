@@ -1,0 +1,142 @@
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles.models import Article
+from comments import services
+from comments.forms import CommentEditForm, CommentForm
+from comments.models import Comment
+from comments.tokens import comment_for_manage_token, comment_for_unsubscribe_token
+
+OWN_COMMENTS_SESSION_KEY = "comments_own"
+REMEMBER_COOKIE = "comment_author"
+REMEMBER_SECONDS = 365 * 24 * 3600
+
+
+def client_ip(request):
+    """The reader's address as our own server saw it; proxies set REMOTE_ADDR (see README)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def remember_own_comment(request, comment):
+    """Held comments are shown to their author: the session remembers which ones are theirs."""
+    own = request.session.get(OWN_COMMENTS_SESSION_KEY, [])
+    request.session[OWN_COMMENTS_SESSION_KEY] = (own + [comment.pk])[-50:]
+
+
+@require_POST
+def post_comment(request, article_id):
+    article = get_object_or_404(Article.objects.published(), pk=article_id)
+    form = CommentForm(request.POST, article=article, user=request.user)
+    if form.is_valid():
+        try:
+            comment = services.comment_post(
+                article=article,
+                body=form.cleaned_data["body"],
+                parent=form.cleaned_data["parent"],
+                user=request.user,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                notify_replies=form.cleaned_data["notify_replies"],
+                **form.author(),
+            )
+        except services.CommentRejected as rejection:
+            form.add_error(None, rejection.message)
+        else:
+            remember_own_comment(request, comment)
+            response = redirect(comment.get_absolute_url())
+            remember_author(request, response, form)
+            return response
+    return render(
+        request, "comments/comment_form.html", {"form": form, "article": article}, status=400
+    )
+
+
+def remember_author(request, response, form):
+    """WordPress's "Save my name and email": a cookie, so it works without JavaScript."""
+    if "remember" not in form.cleaned_data:
+        return
+    if form.cleaned_data["remember"]:
+        author = form.author()
+        value = "\t".join(author[key] for key in ("author_name", "author_email", "author_url"))
+        response.set_signed_cookie(
+            REMEMBER_COOKIE,
+            value,
+            salt=REMEMBER_COOKIE,
+            max_age=REMEMBER_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(REMEMBER_COOKIE)
+
+
+def remembered_author(request):
+    value = request.get_signed_cookie(REMEMBER_COOKIE, default="", salt=REMEMBER_COOKIE)
+    parts = value.split("\t")
+    if len(parts) != 3:
+        return {}
+    name, email, url = parts
+    return {"author_name": name, "author_email": email, "author_url": url, "remember": True}
+
+
+@require_POST
+def report_comment(request, comment_id):
+    comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
+    if request.user.is_authenticated:
+        reporter = f"user:{request.user.pk}"
+    else:
+        reporter = f"ip:{client_ip(request)}"
+    services.comment_report(comment=comment, reporter=reporter)
+    messages.success(request, _("Thank you. A moderator will look at this comment."))
+    return redirect(comment.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+def manage_comment(request, token):
+    """The commenter's private page, reached from the link in their email."""
+    comment = comment_for_manage_token(token)
+    if comment is None:
+        return render(request, "comments/comment_link_expired.html", status=404)
+    form = CommentEditForm(initial={"body": comment.body})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "edit":
+                form = CommentEditForm(request.POST)
+                if form.is_valid():
+                    services.comment_edit_by_author(comment=comment, body=form.cleaned_data["body"])
+                    messages.success(request, _("Your comment was updated."))
+                    return redirect(request.path)
+            elif action == "withdraw":
+                services.comment_withdraw(comment=comment)
+                messages.success(request, _("Your comment was withdrawn."))
+                return redirect(comment.article.get_absolute_url())
+            elif action in ("notify-on", "notify-off"):
+                services.comment_set_reply_notifications(
+                    comment=comment, enabled=action == "notify-on"
+                )
+                messages.success(request, _("Your email preferences were saved."))
+                return redirect(request.path)
+        except services.CommentRejected as rejection:
+            messages.error(request, rejection.message)
+            return redirect(request.path)
+    return render(request, "comments/comment_manage.html", {"comment": comment, "form": form})
+
+
+@csrf_exempt  # mail clients send RFC 8058 one-click POSTs with no session and no token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    comment = comment_for_unsubscribe_token(token)
+    if comment is None:
+        return render(request, "comments/comment_link_expired.html", status=404)
+    if request.method == "POST":
+        services.comment_set_reply_notifications(comment=comment, enabled=False)
+        if "List-Unsubscribe" in request.POST:
+            return HttpResponse(status=204)
+        return render(request, "comments/unsubscribe.html", {"comment": comment, "done": True})
+    return render(request, "comments/unsubscribe.html", {"comment": comment, "done": False})
