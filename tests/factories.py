@@ -7,6 +7,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from articles.models import Article, Author, Byline, Image, Section, Tag
+from comments.models import Comment
 
 
 def image_upload(name="photo.jpg", size=(1600, 900), image_format="JPEG", colour="navy"):
@@ -75,3 +76,28 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """An approved top-level comment; pass parent= for a reply, status= for others."""
+
+    class Meta:
+        model = Comment
+        skip_postgeneration_save = True
+
+    article = factory.SubFactory(ArticleFactory)
+    author_name = factory.Sequence(lambda n: f"Reader {n}")
+    author_email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    body = factory.Sequence(lambda n: f"Comment number {n}.")
+    status = Comment.Status.APPROVED
+    ip_address = "203.0.113.7"
+    created_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        comment = model_class(*args, **kwargs)
+        comment.place_under(parent)
+        comment.save()
+        comment.set_path()
+        comment.save(update_fields=["path"])
+        return comment

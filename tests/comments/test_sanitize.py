@@ -1,0 +1,83 @@
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+
+from comments.sanitize import render_comment
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=https://evil.example/x.js></SCRIPT>",
+    '<img src=x onerror="alert(1)">',
+    "<img src=x onerror=alert(1)//",
+    "<svg/onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<body onload=alert(1)>",
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt:alert(1)">click</a>',
+    '<a href="&#106;avascript:alert(1)">click</a>',
+    '<a href="java\tscript:alert(1)">click</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<p style="background:url(javascript:alert(1))">styled</p>',
+    '<b onmouseover="alert(1)">hover</b>',
+    '<iframe src="https://evil.example"></iframe>',
+    '<object data="https://evil.example/x.swf"></object>',
+    '<embed src="https://evil.example/x.swf">',
+    '<form action="https://evil.example"><input type=submit></form>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<div style="position:fixed;top:0">overlay</div>',
+    "<meta http-equiv=refresh content=0;url=https://evil.example>",
+    "<base href=https://evil.example/>",
+    '<a href="https://ok.example" onclick="alert(1)">ok</a>',
+    "<!--<script>alert(1)</script>-->",
+    '"><script>alert(1)</script>',
+    "<<script>alert(1)//<</script>",
+    '<link rel=stylesheet href="https://evil.example/x.css">',
+]
+
+
+class ElementsAndAttributes(HTMLParser):
+    """What a browser would build from the HTML: its elements and their attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_no_script_ever_survives(payload):
+    parser = ElementsAndAttributes()
+    parser.feed(render_comment(payload))
+    for tag, attrs in parser.found:
+        assert tag in {"a", "em", "strong", "b", "i", "blockquote", "code", "p", "br"}, tag
+        assert set(attrs) <= {"href", "rel"}, attrs
+        if "href" in attrs:
+            assert urlsplit(attrs["href"]).scheme in {"http", "https", "mailto"}, attrs
+
+
+def test_allowed_tags_are_kept():
+    html = render_comment(
+        "<em>em</em> <strong>strong</strong> <b>b</b> <i>i</i> <code>x = 1</code>\n\n"
+        "<blockquote>quoted</blockquote>"
+    )
+    for kept in ["<em>em</em>", "<strong>strong</strong>", "<b>b</b>", "<i>i</i>", "<code>x = 1</code>",
+                 "<blockquote>quoted</blockquote>"]:  # fmt: skip
+        assert kept in html
+
+
+def test_line_breaks_become_paragraphs_and_breaks():
+    assert render_comment("one\ntwo\n\nthree") == "<p>one<br>two</p>\n<p>three</p>"
+
+
+def test_urls_become_links_that_pass_no_ranking():
+    html = render_comment("See https://example.org/report and <a href='https://x.example'>x</a>")
+    assert '<a href="https://example.org/report" rel="nofollow ugc noopener">' in html
+    assert '<a href="https://x.example" rel="nofollow ugc noopener">x</a>' in html
+
+
+def test_plain_text_is_escaped_not_interpreted():
+    assert render_comment("5 < 6 & 7 > 3") == "<p>5 &lt; 6 &amp; 7 &gt; 3</p>"
