@@ -48,7 +48,8 @@ def _check_flood_and_duplicates(*, article, email, ip_address, body):
     same_sender = Q(author_email__iexact=email)
     if ip_address:
         same_sender |= Q(ip_address=ip_address)
-    if Comment.objects.filter(same_sender, created_at__gte=recent).exists():
+    flood_checked = settings.COMMENTS_FLOOD_SECONDS > 0
+    if flood_checked and Comment.objects.filter(same_sender, created_at__gte=recent).exists():
         raise CommentRejected(_("You are posting comments too quickly. Slow down."))
     if Comment.objects.filter(
         article=article, author_email__iexact=email, body__iexact=body.strip()

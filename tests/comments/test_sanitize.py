@@ -64,8 +64,8 @@ def test_allowed_tags_are_kept():
         "<em>em</em> <strong>strong</strong> <b>b</b> <i>i</i> <code>x = 1</code>\n\n"
         "<blockquote>quoted</blockquote>"
     )
-    for kept in ["<em>em</em>", "<strong>strong</strong>", "<b>b</b>", "<i>i</i>", "<code>x = 1</code>",
-                 "<blockquote>quoted</blockquote>"]:  # fmt: skip
+    for kept in ["<em>em</em>", "<strong>strong</strong>", "<b>b</b>", "<i>i</i>",
+                 "<code>x = 1</code>", "<blockquote>quoted</blockquote>"]:  # fmt: skip
         assert kept in html
 
 
