@@ -54,7 +54,7 @@ class CommentForm(forms.Form):
         label=_("Email me when someone replies to my comment."), required=False
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    issued = forms.CharField(widget=forms.HiddenInput)
+    issued = forms.CharField(widget=forms.HiddenInput, required=False)
     # Named like a real field so form-filling robots fill it; hidden from people by CSS.
     phone = forms.CharField(label=_("Leave this empty"), required=False)
 
@@ -68,17 +68,18 @@ class CommentForm(forms.Form):
             for name in ("author_name", "author_email", "author_url", "remember"):
                 del self.fields[name]
 
-    def clean_phone(self):
-        if self.cleaned_data["phone"]:
+    def clean(self):
+        """The robot checks, reported above the form: no field of the reader's is at fault."""
+        cleaned = super().clean()
+        if cleaned.get("phone"):
             raise forms.ValidationError(_("Your comment looks automated and was not posted."))
-        return ""
+        self._check_issued(self.data.get("issued", ""))
+        return cleaned
 
-    def clean_issued(self):
+    def _check_issued(self, token):
         try:
             article_id, issued_at = signing.loads(
-                self.cleaned_data["issued"],
-                salt=TIMESTAMP_SALT,
-                max_age=settings.COMMENTS_FORM_MAX_SECONDS,
+                token, salt=TIMESTAMP_SALT, max_age=settings.COMMENTS_FORM_MAX_SECONDS
             )
         except signing.SignatureExpired:
             raise forms.ValidationError(
@@ -97,7 +98,6 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(
                 _("That was quick! Please take a few seconds to read your comment, then post it.")
             )
-        return self.cleaned_data["issued"]
 
     def clean_parent(self):
         parent_id = self.cleaned_data.get("parent")

@@ -24,6 +24,7 @@ def comment_thread(context, article):
     )
     return {
         "request": request,
+        "messages": context.get("messages"),
         "article": article,
         "thread": thread,
         "featured": [c for c in thread if c.is_featured and c.status == Comment.Status.APPROVED],
