@@ -69,6 +69,11 @@ def test_load_demo_is_idempotent(settings):
     assert FlatPage.objects.filter(url="/about/").exists()
     assert "reader-supported" in Appeal.objects.current().message
     assert get_user_model().objects.filter(username="admin", is_superuser=True).count() == 1
+    assert seed.comments.count() == 6
+    assert seed.comments.approved().count() == 4
+    assert seed.comments.filter(status="pending").count() == 1
+    assert seed.comments.filter(status="spam").count() == 1
+    assert seed.comments.approved().filter(parent__isnull=False).count() == 1
 
 
 @pytest.mark.django_db
@@ -77,6 +82,7 @@ def test_demo_seed_article_is_served_with_its_donation_box(client):
     page = client.get("/2016/10/28/peru-takes-the-lead/").content.decode()
     assert "<h1>Peru Takes the Lead</h1>" in page
     assert "Caracas Chronicles is 100% reader-supported" in page
+    assert "4 comments" in page and "Some pragmatism is needed sometimes…" in page
     assert "/2016/10/28/peru-takes-the-lead/" in client.get("/feed/").content.decode()
     assert "/2016/10/28/peru-takes-the-lead/" in client.get("/sitemap.xml").content.decode()
 

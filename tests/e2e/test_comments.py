@@ -1,0 +1,105 @@
+from importlib import import_module
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SEED_TITLE = "Peru Takes the Lead"
+
+
+@pytest.fixture(autouse=True)
+def _human_speed_is_fine(settings):
+    """People take seconds to write; the browser here takes milliseconds."""
+    settings.COMMENTS_FORM_MIN_SECONDS = 0
+    settings.COMMENTS_FLOOD_SECONDS = 0
+
+
+def moderators_group():
+    """Made again as its data migration makes it: transactional tests empty the database."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    import_module("comments.migrations.0002_moderators_group").create_moderators_group(apps, None)
+    return Group.objects.get(name="Moderators")
+
+
+def test_comment_from_posting_through_moderation_to_a_reply(site, page, browser, django_user_model):
+    article = ArticleFactory(title=SEED_TITLE)
+    url = site.url + article.get_absolute_url()
+
+    # A reader sends the empty form and reads WordPress's messages.
+    page.goto(url)
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Please enter your comment!")).to_be_visible()
+    expect(page.get_by_text("Please enter your name here")).to_be_visible()
+
+    # Then writes the comment and sees it held, for their eyes only.
+    page.get_by_role("textbox", name="Comment").fill(
+        "Is anyone having trouble making calls to Venezuela?"
+    )
+    page.get_by_role("textbox", name="Name").fill("Julio")
+    page.get_by_role("textbox", name="Email").fill("julio@example.org")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+    expect(page.get_by_text("Is anyone having trouble making calls")).to_be_visible()
+
+    stranger = browser.new_context().new_page()
+    stranger.goto(url)
+    expect(stranger.get_by_role("heading", name="0 comments")).to_be_visible()
+    expect(stranger.get_by_text("Is anyone having trouble making calls")).to_have_count(0)
+
+    # A moderator signs in and approves it from the queue.
+    moderator = django_user_model.objects.create_user(
+        "desk", "desk@example.org", "s3cret-pass!", is_staff=True
+    )
+    moderator.groups.add(moderators_group())
+    desk = browser.new_context().new_page()
+    desk.goto(f"{site.url}/admin/")
+    desk.get_by_label("Username").fill("desk")
+    desk.get_by_label("Password").fill("s3cret-pass!")
+    desk.get_by_role("button", name="Log in").click()
+    desk.get_by_role("link", name="1 comment awaiting moderation").click()
+    row = desk.get_by_role("row").filter(has_text="Is anyone having trouble making calls")
+    row.get_by_role("checkbox").check()
+    desk.get_by_label("Action:").select_option(label="Approve")
+    desk.get_by_role("button", name="Go").click()
+    expect(desk.get_by_text("Approved 1 comment.")).to_be_visible()
+
+    # The stranger now sees it, and replies; with JavaScript the form moves under it.
+    stranger.reload()
+    expect(stranger.get_by_role("heading", name="1 comment")).to_be_visible()
+    expect(stranger.get_by_text("Is anyone having trouble making calls")).to_be_visible()
+    stranger.get_by_role("link", name="Reply to Julio").click()
+    expect(stranger.get_by_role("heading", name="Reply to Julio")).to_be_visible()
+    assert "replytocom" not in stranger.url  # moved in place, no page load
+    moved_under = stranger.evaluate("document.getElementById('respond').previousElementSibling.id")
+    assert moved_under.startswith("comment-")
+    stranger.get_by_role("textbox", name="Comment").fill("Slow here too since last night.")
+    stranger.get_by_role("textbox", name="Name").fill("Gustavo")
+    stranger.get_by_role("textbox", name="Email").fill("gustavo@example.org")
+    stranger.get_by_role("button", name="Post comment").click()
+    reply = stranger.locator("ol.children .comment").filter(has_text="Slow here too")
+    expect(reply).to_be_visible()
+    expect(reply.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+
+
+def test_reply_without_javascript(site, browser):
+    from tests.factories import CommentFactory
+
+    article = ArticleFactory(title=SEED_TITLE)
+    CommentFactory(article=article, author_name="Marcos", author_email="marcos@example.org")
+    CommentFactory(article=article, author_email="rosa@example.org")  # a known commenter
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site.url + article.get_absolute_url())
+    page.get_by_role("link", name="Reply to Marcos").click()
+    expect(page.get_by_role("heading", name="Reply to Marcos")).to_be_visible()
+    page.get_by_role("textbox", name="Comment").fill("Pragmatism, yes.")
+    page.get_by_role("textbox", name="Name").fill("Rosa")
+    page.get_by_role("textbox", name="Email").fill("rosa@example.org")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("ol.children .comment").filter(has_text="Pragmatism, yes.")).to_be_visible()
+    context.close()
