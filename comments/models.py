@@ -24,11 +24,12 @@ class CommentQuerySet(models.QuerySet):
         """
         Everything the article's thread may show, in display order, in one query:
         approved comments, removed ones (placeholders, if they have replies), and
-        the reader's own comments still waiting for a moderator.
+        the reader's own comments that are not published.
         """
         shown = Q(status__in=[Comment.Status.APPROVED, Comment.Status.REMOVED])
         if own_ids:
-            shown |= Q(status=Comment.Status.PENDING, pk__in=list(own_ids))
+            # A banned commenter's spam looks merely held to them, so the ban stays unsaid.
+            shown |= Q(status__in=[Comment.Status.PENDING, Comment.Status.SPAM], pk__in=own_ids)
         return self.filter(shown, article=article).order_by("path")
 
 
@@ -140,6 +141,10 @@ class Comment(models.Model):
 
     def is_pending(self):
         return self.status == self.Status.PENDING
+
+    def is_held(self):
+        """What its author is told of an unpublished comment: spam too looks merely held."""
+        return self.status in (self.Status.PENDING, self.Status.SPAM)
 
     def can_be_edited_by_author(self):
         return self.status == self.Status.PENDING

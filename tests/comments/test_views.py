@@ -276,3 +276,21 @@ def test_article_page_query_count_does_not_grow_with_comments(
     with django_assert_num_queries(7):
         response = client.get(article.get_absolute_url())
     assert text(response).count('class="comment"') == comments
+
+
+def test_a_banned_commenter_is_not_told(client, article, comment_data):
+    from comments.models import CommenterRule
+
+    CommenterRule.objects.create(email="gustavo@example.org", action=CommenterRule.Action.BAN)
+    response = client.post(post_url(article), comment_data(article), follow=True)
+    assert Comment.objects.get().status == Comment.Status.SPAM
+    assert "Your comment is awaiting moderation." in text(response)
+    assert "A considered reply" not in text(Client().get(article.get_absolute_url()))
+
+
+def test_comments_close_on_their_own_after_the_set_days(client, comment_data, settings):
+    settings.COMMENTS_CLOSE_AFTER_DAYS = 7
+    article = ArticleFactory(publish_at=timezone.now() - timedelta(days=8))
+    assert "Comments are closed." in text(client.get(article.get_absolute_url()))
+    assert "Comments are closed." in text(client.post(post_url(article), comment_data(article)))
+    assert not Comment.objects.exists()
