@@ -21,19 +21,43 @@ def _fresh_caches():
 
 
 @pytest.fixture
-def editor(db, django_user_model):
-    from django.contrib.auth.models import Group
+def staff_member(db, django_user_model):
+    """Make a staff account holding only the named group's permissions."""
 
-    user = django_user_model.objects.create_user(
-        "editor", "editor@example.org", "correct horse battery", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
+    def make(username, group):
+        from django.contrib.auth.models import Group
+
+        user = django_user_model.objects.create_user(
+            username, f"{username}@example.org", "correct horse battery", is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return make
+
+
+def signed_in(user):
+    """A second browser, signed in; `client` stays anonymous beside it."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def editor(staff_member):
+    return staff_member("editor", "Editors")
 
 
 @pytest.fixture
 def editor_client(editor):
-    """A second browser, signed in as an editor; `client` stays anonymous beside it."""
-    client = Client()
-    client.force_login(editor)
-    return client
+    return signed_in(editor)
+
+
+@pytest.fixture
+def moderator(staff_member):
+    return staff_member("desk", "Moderators")
+
+
+@pytest.fixture
+def moderator_client(moderator):
+    return signed_in(moderator)

@@ -1,9 +1,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment, CommenterRule, ModerationRules
@@ -12,20 +10,6 @@ from tests.factories import ArticleFactory, CommentFactory
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/comments/comment/"
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    user = django_user_model.objects.create_user("desk", "desk@example.org", "x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
-
-
-@pytest.fixture
-def moderator_client(moderator):
-    client = Client()
-    client.force_login(moderator)
-    return client
 
 
 def test_queue_shows_reason_reports_and_how_long_the_oldest_waited(moderator_client):

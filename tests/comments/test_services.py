@@ -168,18 +168,12 @@ def test_author_can_edit_and_withdraw_only_while_pending():
     assert not Comment.objects.filter(pk=pending.pk).exists()
 
 
-def test_moderators_are_told_at_most_once_per_period(
-    django_capture_on_commit_callbacks, django_user_model
-):
-    from django.contrib.auth.models import Group
-
-    moderator = django_user_model.objects.create_user("mod", "mod@example.org", "x")
-    moderator.groups.add(Group.objects.get(name="Moderators"))
+def test_moderators_are_told_at_most_once_per_period(django_capture_on_commit_callbacks, moderator):
     article = ArticleFactory()
     with django_capture_on_commit_callbacks(execute=True):
         post(article, author_email="a@example.org", body="one")
         post(article, author_email="b@example.org", body="two")
-    digests = [m for m in mail.outbox if m.to == ["mod@example.org"]]
+    digests = [m for m in mail.outbox if m.to == [moderator.email]]
     assert len(digests) == 1
     assert "waiting for moderation" in digests[0].subject
     assert "status__exact=pending" in digests[0].body
