@@ -51,7 +51,7 @@ class Comment(models.Model):
         on_delete=models.CASCADE,
         related_name="replies",
     )
-    path = models.CharField(_("thread path"), max_length=255, editable=False, db_index=True)
+    path = models.CharField(_("thread path"), max_length=255, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=1, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
