@@ -77,6 +77,9 @@ class CommentAdmin(admin.ModelAdmin):
         ("moderated_by", "moderated_at"),
     ]
 
+    def has_add_permission(self, request):
+        return False  # comments come from readers, through the site
+
     def get_ordering(self, request):
         return ["created_at"] if request.GET.get("status__exact") == "pending" else ["-created_at"]
 

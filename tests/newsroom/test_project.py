@@ -100,3 +100,8 @@ def test_site_domain_from_settings_is_used_in_feed_links(client, settings):
     article = ArticleFactory()
     feed = client.get("/feed/").content.decode()
     assert f"http://news.example.org{article.get_absolute_url()}" in feed
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
