@@ -1,10 +1,11 @@
 """
 Load benchmark for the reader pages: a real gunicorn server, real HTTP requests.
 
-Builds a throw-away SQLite database with the demo content plus a few hundred
-articles, serves it with gunicorn on 127.0.0.1, then requests each page from
-several client threads for a fixed number of requests and prints a Markdown
-table (requests per second, median and 95th-percentile latency) for README.
+Builds a throw-away SQLite database with the demo content plus 500 articles
+and 200 threaded comments on the seed article, serves it with gunicorn on
+127.0.0.1, then requests each page from several client threads for a fixed
+number of requests and prints a Markdown table (requests per second, median
+and 95th-percentile latency) for README.
 
     make bench            # or: .venv/bin/python bench/pages.py --postgres
 """
@@ -25,7 +26,8 @@ PORT = 8765
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 PAGES = [
     ("home", "/"),
-    ("article", "/2016/10/28/peru-takes-the-lead/"),
+    ("article", "/2016/11/08/why-the-regional-consensus-is-shifting/"),
+    ("article, 200 comments", "/2016/10/28/peru-takes-the-lead/"),
     ("section", "/category/politics/"),
     ("tag", "/tag/elections/"),
     ("author", "/author/ana-rivas/"),
@@ -52,6 +54,23 @@ for number in range(500):
     )
     Byline.objects.create(article=article, author=author)
     article.tags.add(tag)
+
+from comments.models import Comment
+from comments.services import comment_recount
+seed = Article.objects.get(slug="peru-takes-the-lead")
+parent = None
+for number in range(200):
+    comment = Comment(
+        article=seed, author_name=f"Reader {number}", author_email=f"r{number}@example.org",
+        body="A reader's considered view of the story, in a few sentences. " * 3,
+        status="approved",
+    )
+    comment.place_under(parent if number % 4 else None)
+    comment.save()
+    comment.set_path()
+    comment.save(update_fields=["path"])
+    parent = comment
+comment_recount(article_ids=[seed.pk])
 """
 
 

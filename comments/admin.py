@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -146,11 +147,11 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Feature"), permissions=["change"])
     def feature(self, request, queryset):
-        queryset.update(is_featured=True)
+        queryset.update(is_featured=True, updated_at=timezone.now())
 
     @admin.action(description=_("Stop featuring"), permissions=["change"])
     def unfeature(self, request, queryset):
-        queryset.update(is_featured=False)
+        queryset.update(is_featured=False, updated_at=timezone.now())
 
 
 @admin.register(ModerationRules)

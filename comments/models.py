@@ -78,6 +78,7 @@ class Comment(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("posted"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
     moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -84,9 +84,12 @@ def remembered_author(request):
     return {"author_name": name, "author_email": email, "author_url": url, "remember": True}
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def report_comment(request, comment_id):
+    """A confirmation page, then the report: a stray tap reports nothing."""
     comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
+    if request.method == "GET":
+        return render(request, "comments/comment_report.html", {"comment": comment})
     if request.user.is_authenticated:
         reporter = f"user:{request.user.pk}"
     else:

@@ -294,3 +294,27 @@ def test_comments_close_on_their_own_after_the_set_days(client, comment_data, se
     assert "Comments are closed." in text(client.get(article.get_absolute_url()))
     assert "Comments are closed." in text(client.post(post_url(article), comment_data(article)))
     assert not Comment.objects.exists()
+
+
+def test_the_cached_thread_changes_as_soon_as_a_comment_does(client, article, moderator_client):
+    held = CommentFactory(article=article, status=Comment.Status.PENDING, body="Held words")
+    shown = CommentFactory(article=article, body="Shown words")
+    assert "Held words" not in text(client.get(article.get_absolute_url()))
+    from comments.services import comment_moderate
+
+    comment_moderate(comments=[held], status=Comment.Status.APPROVED, by=None)
+    assert "Held words" in text(client.get(article.get_absolute_url()))
+    moderator_client.post(
+        "/admin/comments/comment/", {"action": "feature", "_selected_action": [shown.pk]}
+    )
+    assert "Featured comments" in text(client.get(article.get_absolute_url()))
+    comment_moderate(comments=[shown], status=Comment.Status.REMOVED, by=None)
+    assert "Shown words" not in text(client.get(article.get_absolute_url()))
+
+
+def test_report_asks_before_it_reports(client, article):
+    comment = CommentFactory(article=article, body="Questionable words")
+    page = text(client.get(f"/comments/{comment.pk}/report/"))
+    assert "Report this comment?" in page and "Questionable words" in page
+    comment.refresh_from_db()
+    assert comment.report_count == 0
