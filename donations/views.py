@@ -1,7 +1,195 @@
-from django.shortcuts import render
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
-from donations.models import Appeal
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from donations import services, stripe_events
+from donations.forms import DonationForm
+from donations.models import Appeal, Campaign, Donation
+from donations.money import SYMBOLS, format_money, to_minor
+from donations.providers import get_provider
+from donations.providers.stripe import StripeProvider
+from donations.providers.testmode import TestModeProvider
+
+THANKS_SALT = "donations.thanks"
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
-def donate(request):
-    return render(request, "donations/donate.html", {"appeal": Appeal.objects.current()})
+def _local_path(value):
+    """Only a path on this site is kept as a gift's source: never an outside address."""
+    parts = urlsplit(value or "")
+    return (
+        parts.path if not parts.scheme and not parts.netloc and parts.path.startswith("/") else ""
+    )
+
+
+def _campaign(slug):
+    campaigns = Campaign.objects.active().with_progress()
+    if slug:
+        return get_object_or_404(campaigns, slug=slug)
+    return campaigns.first()
+
+
+@require_http_methods(["GET", "POST"])
+def donate(request, slug=None):
+    campaign = _campaign(slug)
+    suggested = (campaign and campaign.suggested_amounts) or settings.DONATIONS_SUGGESTED_AMOUNTS
+    if request.method == "POST":
+        form = DonationForm(request.POST, suggested=suggested)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                donation, url = services.donation_start(
+                    checkout_key=data["checkout_key"],
+                    amount=data["amount_minor"],
+                    currency=data["currency"],
+                    frequency=data["frequency"],
+                    email=data["email"],
+                    name=data["name"],
+                    campaign=campaign,
+                    public_message=data["public_message"],
+                    is_anonymous=data["is_anonymous"],
+                    wants_badge=data["wants_badge"],
+                    source_path=_local_path(data["source"]),
+                    utm={k: request.session.get(k, "") for k in UTM_KEYS if request.session.get(k)},
+                    manual_method=form.manual_method(),
+                    ip_address=request.META.get("REMOTE_ADDR"),
+                    success_url=request.build_absolute_uri(reverse("donations:thanks")),
+                    cancel_url=request.build_absolute_uri(request.path),
+                )
+            except services.DonationRefused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                return redirect(url or thanks_url(donation))
+    else:
+        for key in UTM_KEYS:
+            if key in request.GET:
+                request.session[key] = request.GET[key][:100]
+        form = DonationForm(initial=_initial(request), suggested=suggested)
+    return render(
+        request,
+        "donations/donate.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "appeal": Appeal.objects.current(),
+            "recent_donors": _recent_donors(campaign),
+            "button_label": _button_label(form),
+            "currency_symbol": SYMBOLS.get(settings.DONATIONS_CURRENCIES[0], ""),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _initial(request):
+    initial = {"source": _local_path(request.GET.get("source", ""))}
+    if request.GET.get("amount"):
+        initial["amount"] = request.GET["amount"]
+    if request.GET.get("frequency") in ("once", "month", "year"):
+        initial["frequency"] = request.GET["frequency"]
+    return initial
+
+
+def _button_label(form):
+    """ "Give $10 / month": the frequency is said on the button, never chosen by surprise."""
+    data = form.data if form.is_bound else {}
+    amount = data.get("other_amount") or data.get("amount") or form.initial.get("amount")
+    frequency = data.get("frequency") or form.initial.get("frequency") or "once"
+    currency = data.get("currency") or settings.DONATIONS_CURRENCIES[0]
+    if not amount or amount == "other":
+        return _("Give")
+    try:
+        shown = format_money(to_minor(Decimal(amount), currency), currency)
+    except (InvalidOperation, ValueError):
+        return _("Give")
+    if frequency == "month":
+        return _("Give %(amount)s / month") % {"amount": shown}
+    if frequency == "year":
+        return _("Give %(amount)s / year") % {"amount": shown}
+    return _("Give %(amount)s") % {"amount": shown}
+
+
+def _recent_donors(campaign):
+    if not campaign or not campaign.show_donors:
+        return []
+    return list(
+        Donation.objects.completed()
+        .filter(campaign=campaign, is_anonymous=False)
+        .select_related("donor")
+        .order_by("-completed_at")[:10]
+    )
+
+
+def thanks_url(donation):
+    return f"{reverse('donations:thanks')}?gift={signing.dumps(donation.pk, salt=THANKS_SALT)}"
+
+
+@never_cache
+def thanks(request):
+    """Thanks, and where the gift stands: the return from checkout completes nothing."""
+    donation = None
+    try:
+        pk = signing.loads(request.GET.get("gift", ""), salt=THANKS_SALT, max_age=7 * 24 * 3600)
+        donation = Donation.objects.select_related("manual_method", "donor").filter(pk=pk).first()
+    except signing.BadSignature:
+        pass
+    return render(request, "donations/thanks.html", {"donation": donation})
+
+
+@require_http_methods(["GET", "POST"])
+def test_checkout(request, token):
+    """The TEST MODE provider's checkout page: nothing is charged, the rest is real."""
+    provider = get_provider()
+    if not isinstance(provider, TestModeProvider):
+        raise Http404
+    try:
+        donation = get_object_or_404(
+            Donation.objects.select_related("donor"), pk=TestModeProvider.donation_id(token)
+        )
+    except signing.BadSignature:
+        raise Http404 from None
+    if request.method == "POST":
+        if request.POST.get("outcome") == "complete":
+            subscription_id = f"testsub_{donation.pk}" if donation.is_recurring() else None
+            services.donation_confirm(
+                donation=donation,
+                payment_id=f"testpay_{donation.pk}",
+                subscription_id=subscription_id,
+            )
+        else:
+            services.donation_fail(donation=donation)
+        return redirect(thanks_url(donation))
+    return render(request, "donations/test_checkout.html", {"donation": donation})
+
+
+@csrf_exempt  # Stripe signs its requests; there is no browser session to protect
+@require_POST
+def stripe_webhook(request):
+    try:
+        event = StripeProvider.verified_event(
+            request.body, request.headers.get("Stripe-Signature", "")
+        )
+    except ValueError:
+        return HttpResponseBadRequest("invalid signature")
+    handler = stripe_events.HANDLERS.get(event["type"])
+    if handler is None:
+        return HttpResponse(status=200)  # acknowledged, not ours to handle
+    try:
+        services.event_process(
+            provider="stripe",
+            event_id=event["id"],
+            event_type=event["type"],
+            handler=lambda: handler(event["data"]["object"]),
+        )
+    except stripe_events.NotYetKnown:
+        # Stripe retries any non-2xx response; by then the gift it refers to will exist.
+        return HttpResponse("not yet known", status=409)
+    return HttpResponse(status=200)

@@ -202,6 +202,21 @@ COMMENTS_LINK_DAYS = env.int("COMMENTS_LINK_DAYS", default=30)
 COMMENTS_REPLY_EMAIL_MINUTES = env.int("COMMENTS_REPLY_EMAIL_MINUTES", default=30)
 COMMENTS_MODERATOR_EMAIL_MINUTES = env.int("COMMENTS_MODERATOR_EMAIL_MINUTES", default=15)
 
+# Donations. Amounts are in the currency's smallest unit (cents).
+DONATIONS_CURRENCIES = env.list("DONATIONS_CURRENCIES", default=["USD"])
+DONATIONS_MIN_AMOUNT = env.int("DONATIONS_MIN_AMOUNT", default=100)
+DONATIONS_MAX_AMOUNT = env.int("DONATIONS_MAX_AMOUNT", default=1_000_000)
+DONATIONS_SUGGESTED_AMOUNTS = [5, 10, 25, 50, 100]
+DONATIONS_ATTEMPTS_PER_HOUR_PER_IP = env.int("DONATIONS_ATTEMPTS_PER_HOUR_PER_IP", default=10)
+DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL = env.int("DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL", default=5)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Only tests point this elsewhere (a local fake of Stripe's API).
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# The local TEST MODE provider stands in for Stripe when no keys are set; it is
+# refused in production (DEBUG off) unless this says otherwise.
+DONATIONS_TEST_PROVIDER = env.bool("DONATIONS_TEST_PROVIDER", default=DEBUG)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

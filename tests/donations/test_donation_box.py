@@ -16,7 +16,7 @@ def test_the_newest_active_appeal_closes_every_article(client):
     article = ArticleFactory()
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Give so we can keep reporting." in page
-    assert '<a class="button" href="/donate/">Give now</a>' in page
+    assert '<a class="button" href="/donate/?source=' in page and ">Give now</a>" in page
 
 
 def test_no_active_appeal_means_no_box(client):

@@ -22,7 +22,7 @@ from PIL import ImageDraw
 from articles.models import Article, Author, Byline, Image, Section, Tag
 from comments.models import Comment
 from comments.services import comment_recount
-from donations.models import Appeal
+from donations.models import Appeal, Campaign, Donation, Donor, ManualMethod
 
 SEED_BODY = Path(__file__).resolve().parents[2] / "demo" / "peru-takes-the-lead.html"
 
@@ -222,6 +222,7 @@ class Command(BaseCommand):
             message="Caracas Chronicles is 100% reader-supported. Support independent "
             "Venezuelan journalism by making a donation."
         )
+        self.load_donations()
         self.load_comments(Article.objects.get(slug=SEED["slug"]))
         self.report_admin()
         self.stdout.write(
@@ -272,6 +273,44 @@ class Command(BaseCommand):
             for position, slug in enumerate(story["authors"])
         )
         article.tags.set([tags[name] for name in story["tags"]])
+
+    def load_donations(self):
+        """An active campaign part-way to its goal, and a bank-transfer option."""
+        campaign, created = Campaign.objects.get_or_create(
+            slug="keep-the-lights-on",
+            defaults={
+                "name": "Keep the lights on",
+                "pitch": "Independent reporting from Venezuela costs money. Help us reach our "
+                "goal for the year.",
+                "goal": 2_500_000,
+                "suggested_amounts": [5, 10, 25, 50, 100],
+                "show_donors": True,
+            },
+        )
+        ManualMethod.objects.get_or_create(
+            name="Bank transfer (Zelle or Pago Móvil)",
+            defaults={
+                "instructions": "Zelle: donate@example.org\nPago Móvil: 0102 04141234567 "
+                "V-12345678\nWrite your reference number in the transfer note."
+            },
+        )
+        if not created:
+            return
+        gifts = [("Luisa", 5000, "Keep it up!"), ("Pedro", 2500, ""), ("Ana", 10000, "")]
+        for name, amount, message in gifts:
+            donor, _ = Donor.objects.get_or_create(
+                email=f"{slugify(name)}@example.org", defaults={"name": name}
+            )
+            Donation.objects.create(
+                donor=donor,
+                campaign=campaign,
+                amount=amount,
+                currency="USD",
+                provider="demo",
+                status=Donation.Status.COMPLETED,
+                completed_at=timezone.now(),
+                public_message=message,
+            )
 
     def load_comments(self, article):
         """The seed page's discussion, approved, plus one held and one spam for the queue."""

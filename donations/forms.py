@@ -1,0 +1,98 @@
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from donations.models import Frequency, ManualMethod
+from donations.money import format_money, to_minor
+
+CARD = "card"
+
+
+class DonationForm(forms.Form):
+    """
+    The donate form. One time is the default frequency; amounts are read as
+    the reader typed them and turned into the currency's smallest unit.
+    """
+
+    amount = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect, required=False)
+    other_amount = forms.CharField(label=_("Other amount"), required=False, max_length=12)
+    currency = forms.ChoiceField(label=_("Currency"))
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=Frequency.choices,
+        initial=Frequency.ONCE,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("For your receipt. Never shown publicly."),
+        error_messages={
+            "required": _("Please enter a valid email address"),
+            "invalid": _("Please enter a valid email address"),
+        },
+    )
+    public_message = forms.CharField(
+        label=_("A message for our newsroom (optional, may be shown publicly)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    is_anonymous = forms.BooleanField(label=_("Give anonymously"), required=False)
+    wants_badge = forms.BooleanField(
+        label=_("Show a Supporter badge beside my comments"), required=False
+    )
+    method = forms.ChoiceField(label=_("Pay by"), widget=forms.RadioSelect, initial=CARD)
+    checkout_key = forms.CharField(widget=forms.HiddenInput)
+    source = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Named like a real field so robots fill it; hidden from people by CSS.
+    website = forms.CharField(label=_("Leave this empty"), required=False)
+
+    def __init__(self, *args, suggested, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].choices = [(str(a), str(a)) for a in suggested] + [
+            ("other", _("Other"))
+        ]
+        self.fields["currency"].choices = [(c, c) for c in settings.DONATIONS_CURRENCIES]
+        self.fields["currency"].initial = settings.DONATIONS_CURRENCIES[0]
+        self.manual_methods = list(ManualMethod.objects.filter(is_active=True))
+        self.fields["method"].choices = [(CARD, _("Card"))] + [
+            (str(m.pk), m.name) for m in self.manual_methods
+        ]
+        self.fields["checkout_key"].initial = secrets.token_urlsafe(24)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(_("Your donation looks automated and was not sent."))
+        currency = cleaned.get("currency")
+        if currency:
+            cleaned["amount_minor"] = self._amount_in_minor_units(cleaned, currency)
+        return cleaned
+
+    def _amount_in_minor_units(self, cleaned, currency):
+        typed = cleaned.get("other_amount", "").strip().replace(",", "")
+        chosen = cleaned.get("amount")
+        raw = typed if typed or chosen in (None, "", "other") else chosen
+        try:
+            amount = to_minor(Decimal(raw), currency)
+        except (InvalidOperation, ValueError):
+            self.add_error("other_amount", _("Enter an amount such as 25 or 25.50."))
+            return None
+        low, high = settings.DONATIONS_MIN_AMOUNT, settings.DONATIONS_MAX_AMOUNT
+        if not low <= amount <= high:
+            self.add_error(
+                "other_amount",
+                _("Gifts can be from %(low)s to %(high)s.")
+                % {"low": format_money(low, currency), "high": format_money(high, currency)},
+            )
+            return None
+        return amount
+
+    def manual_method(self):
+        chosen = self.cleaned_data.get("method")
+        return next((m for m in self.manual_methods if str(m.pk) == chosen), None)

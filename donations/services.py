@@ -1,0 +1,196 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donations import tasks
+from donations.models import Donation, Donor, ProcessedEvent, Subscription
+from donations.providers import get_provider
+
+
+class DonationRefused(Exception):
+    """A gift refused before any provider was asked, with the reason the reader is shown."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _check_attempts(*, ip_address, email):
+    """
+    Card testers try many cards fast; each try costs us a provider session. The
+    shared cache counts attempts per address and per email, across processes.
+    """
+    hour = int(timezone.now().timestamp() // 3600)
+    limits = [
+        (f"donations:attempts:ip:{ip_address}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP),
+        (
+            f"donations:attempts:email:{email}:{hour}",
+            settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL,
+        ),
+    ]
+    for key, limit in limits:
+        cache.add(key, 0, timeout=3700)
+        if cache.incr(key) > limit:
+            raise DonationRefused(
+                _("Too many donation attempts. Please wait an hour, or write to us for help.")
+            )
+
+
+def donation_start(
+    *,
+    checkout_key,
+    amount,
+    currency,
+    frequency,
+    email,
+    name="",
+    campaign=None,
+    public_message="",
+    is_anonymous=False,
+    wants_badge=False,
+    source_path="",
+    utm=None,
+    manual_method=None,
+    ip_address=None,
+    success_url,
+    cancel_url,
+):
+    """
+    Record a pending gift and open its checkout; returns (donation, url to send
+    the reader to). The same checkout key (one rendering of the form) always
+    leads to the same gift and the same provider checkout, however often sent.
+    """
+    existing = Donation.objects.filter(checkout_key=checkout_key).select_related("donor").first()
+    if existing is None:
+        _check_attempts(ip_address=ip_address, email=email)
+        try:
+            with transaction.atomic():
+                donor, _created = Donor.objects.get_or_create(email=email.strip().lower())
+                donor.name = name or donor.name
+                donor.wants_badge = donor.wants_badge or wants_badge
+                donor.save()
+                existing = Donation.objects.create(
+                    checkout_key=checkout_key,
+                    donor=donor,
+                    campaign=campaign,
+                    amount=amount,
+                    currency=currency,
+                    frequency=frequency,
+                    public_message=public_message,
+                    is_anonymous=is_anonymous,
+                    source_path=source_path[:500],
+                    utm=utm or {},
+                    manual_method=manual_method,
+                    provider="manual" if manual_method else get_provider().name,
+                )
+        except IntegrityError:
+            existing = Donation.objects.select_related("donor").get(checkout_key=checkout_key)
+    if existing.manual_method_id:
+        return existing, None
+    url = get_provider().start_checkout(
+        donation=existing,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        idempotency_key=f"checkout-{checkout_key}",
+    )
+    Donation.objects.filter(pk=existing.pk).update(provider_session_id=existing.provider_session_id)
+    return existing, url
+
+
+def donation_confirm(*, donation, payment_id=None, subscription_id=None):
+    """
+    The provider (or staff, for a manual method) says the gift is paid: the one
+    place a gift completes. Idempotent; the receipt goes out after the commit.
+    """
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().select_related("donor").get(pk=donation.pk)
+        if subscription_id:
+            donation_link_subscription(donation=donation, subscription_id=subscription_id)
+        if not donation.complete(payment_id=payment_id):
+            return False
+        donation.save()
+        transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
+    return True
+
+
+def donation_link_subscription(*, donation, subscription_id):
+    if donation.subscription_id is None:
+        donation.subscription = subscription_for(donation, subscription_id)
+        donation.save(update_fields=["subscription"])
+
+
+def subscription_for(donation, provider_subscription_id):
+    subscription, _created = Subscription.objects.get_or_create(
+        provider_subscription_id=provider_subscription_id,
+        defaults={
+            "donor": donation.donor,
+            "campaign": donation.campaign,
+            "amount": donation.amount,
+            "currency": donation.currency,
+            "frequency": donation.frequency,
+            "provider": donation.provider,
+        },
+    )
+    return subscription
+
+
+def donation_renewal(*, subscription, payment_id, amount, currency):
+    """A recurring gift's later payment: a new completed gift, once per provider payment."""
+    with transaction.atomic():
+        donation, created = Donation.objects.get_or_create(
+            provider_payment_id=payment_id,
+            defaults={
+                "donor": subscription.donor,
+                "campaign": subscription.campaign,
+                "subscription": subscription,
+                "amount": amount,
+                "currency": currency.upper(),
+                "frequency": subscription.frequency,
+                "provider": subscription.provider,
+                "status": Donation.Status.COMPLETED,
+                "completed_at": timezone.now(),
+            },
+        )
+        if created:
+            transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
+    return donation
+
+
+def donation_refund(*, donation):
+    with transaction.atomic():
+        donation = Donation.objects.select_for_update().get(pk=donation.pk)
+        if donation.status != Donation.Status.REFUNDED:
+            donation.refund()
+            donation.save()
+
+
+def subscription_cancel(*, subscription):
+    if subscription.status != Subscription.Status.CANCELLED:
+        subscription.status = Subscription.Status.CANCELLED
+        subscription.cancelled_at = timezone.now()
+        subscription.save()
+
+
+def donation_fail(*, donation):
+    donation.fail()
+    donation.save(update_fields=["status"])
+
+
+def event_process(*, provider, event_id, event_type, handler):
+    """
+    Run `handler` once per provider event, in one transaction with the record
+    that it ran: a retried or concurrent delivery of the same event does nothing.
+    Returns False for an event already handled.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ProcessedEvent.objects.create(
+                    provider=provider, event_id=event_id, event_type=event_type
+                )
+        except IntegrityError:
+            return False
+        handler()
+    return True
