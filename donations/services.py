@@ -1,5 +1,8 @@
+import logging
+
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -7,6 +10,9 @@ from django.utils.translation import gettext as _
 from donations import tasks
 from donations.models import Donation, Donor, ProcessedEvent, Subscription
 from donations.providers import get_provider
+
+
+logger = logging.getLogger(__name__)
 
 
 class DonationRefused(Exception):
@@ -36,6 +42,19 @@ def _check_attempts(*, ip_address, email):
             raise DonationRefused(
                 _("Too many donation attempts. Please wait an hour, or write to us for help.")
             )
+
+
+def _provider():
+    try:
+        return get_provider()
+    except ImproperlyConfigured:
+        logger.exception("Donations cannot take card payments")
+        raise DonationRefused(
+            _(
+                "Card payments are not available right now. Please try again later, or choose "
+                "another way to give."
+            )
+        ) from None
 
 
 def donation_start(
@@ -83,13 +102,13 @@ def donation_start(
                     source_path=source_path[:500],
                     utm=utm or {},
                     manual_method=manual_method,
-                    provider="manual" if manual_method else get_provider().name,
+                    provider="manual" if manual_method else _provider().name,
                 )
         except IntegrityError:
             existing = Donation.objects.select_related("donor").get(checkout_key=checkout_key)
     if existing.manual_method_id:
         return existing, None
-    url = get_provider().start_checkout(
+    url = _provider().start_checkout(
         donation=existing,
         success_url=success_url,
         cancel_url=cancel_url,

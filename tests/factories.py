@@ -8,6 +8,7 @@ from PIL import Image as PILImage
 
 from articles.models import Article, Author, Byline, Image, Section, Tag
 from comments.models import Comment
+from donations.models import Campaign, Donation, Donor
 
 
 def image_upload(name="photo.jpg", size=(1600, 900), image_format="JPEG", colour="navy"):
@@ -101,3 +102,36 @@ class CommentFactory(factory.django.DjangoModelFactory):
         comment.set_path()
         comment.save(update_fields=["path"])
         return comment
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    pitch = "Help us report."
+    goal = 100_000
+    suggested_amounts = [5, 10, 25]
+
+
+class DonorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Donor
+
+    email = factory.Sequence(lambda n: f"donor{n}@example.org")
+    name = factory.Sequence(lambda n: f"Donor {n}")
+
+
+class DonationFactory(factory.django.DjangoModelFactory):
+    """A completed one-time gift of $25."""
+
+    class Meta:
+        model = Donation
+
+    donor = factory.SubFactory(DonorFactory)
+    amount = 2500
+    currency = "USD"
+    provider = "test"
+    status = Donation.Status.COMPLETED
+    completed_at = factory.LazyFunction(timezone.now)

@@ -47,10 +47,14 @@ class StripeProvider:
 
     @staticmethod
     def verified_event(payload, signature):
-        """The event, if Stripe signed it with our webhook secret; raises ValueError otherwise."""
+        """
+        The event as plain dicts, if Stripe signed it with our webhook secret;
+        raises ValueError otherwise.
+        """
         try:
-            return stripe.Webhook.construct_event(
+            event = stripe.Webhook.construct_event(
                 payload, signature, settings.STRIPE_WEBHOOK_SECRET
             )
         except stripe.SignatureVerificationError as error:
             raise ValueError("bad signature") from error
+        return event.to_dict()
