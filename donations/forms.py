@@ -58,6 +58,9 @@ class DonationForm(forms.Form):
             ("other", _("Other"))
         ]
         self.fields["currency"].choices = [(c, c) for c in settings.DONATIONS_CURRENCIES]
+        self.fields["currency"].error_messages["invalid_choice"] = _(
+            "We accept gifts in %(currencies)s."
+        ) % {"currencies": ", ".join(settings.DONATIONS_CURRENCIES)}
         self.fields["currency"].initial = settings.DONATIONS_CURRENCIES[0]
         self.manual_methods = list(ManualMethod.objects.filter(is_active=True))
         self.fields["method"].choices = [(CARD, _("Card"))] + [

@@ -11,7 +11,6 @@ from donations import tasks
 from donations.models import Donation, Donor, ProcessedEvent, Subscription
 from donations.providers import get_provider
 
-
 logger = logging.getLogger(__name__)
 
 
