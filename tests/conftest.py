@@ -61,3 +61,8 @@ def moderator(staff_member):
 @pytest.fixture
 def moderator_client(moderator):
     return signed_in(moderator)
+
+
+@pytest.fixture
+def revenue_client(staff_member):
+    return signed_in(staff_member("till", "Revenue"))
