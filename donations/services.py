@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donations import tasks
+from donations.badges import forget_supporters
 from donations.models import Donation, Donor, ProcessedEvent, Subscription
 from donations.providers import get_provider
 
@@ -129,6 +130,7 @@ def donation_confirm(*, donation, payment_id=None, subscription_id=None):
         if not donation.complete(payment_id=payment_id):
             return False
         donation.save()
+        transaction.on_commit(forget_supporters)
         transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return True
 
@@ -172,6 +174,7 @@ def donation_renewal(*, subscription, payment_id, amount, currency):
             },
         )
         if created:
+            transaction.on_commit(forget_supporters)
             transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return donation
 
@@ -182,6 +185,7 @@ def donation_refund(*, donation):
         if donation.status != Donation.Status.REFUNDED:
             donation.refund()
             donation.save()
+            transaction.on_commit(forget_supporters)
 
 
 def subscription_cancel(*, subscription):
@@ -189,6 +193,7 @@ def subscription_cancel(*, subscription):
         subscription.status = Subscription.Status.CANCELLED
         subscription.cancelled_at = timezone.now()
         subscription.save()
+        forget_supporters()
 
 
 def donation_fail(*, donation):

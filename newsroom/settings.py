@@ -201,6 +201,8 @@ COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 24 
 COMMENTS_LINK_DAYS = env.int("COMMENTS_LINK_DAYS", default=30)
 COMMENTS_REPLY_EMAIL_MINUTES = env.int("COMMENTS_REPLY_EMAIL_MINUTES", default=30)
 COMMENTS_MODERATOR_EMAIL_MINUTES = env.int("COMMENTS_MODERATOR_EMAIL_MINUTES", default=15)
+# Functions {email: [badge]} consulted for each thread; donors get "Supporter".
+COMMENTS_BADGE_PROVIDERS = ["donations.badges.supporter_badges"]
 
 # Donations. Amounts are in the currency's smallest unit (cents).
 DONATIONS_CURRENCIES = env.list("DONATIONS_CURRENCIES", default=["USD"])

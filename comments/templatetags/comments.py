@@ -7,6 +7,7 @@ from django.urls import resolve, reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from comments.badges import badges_for
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.services import comments_are_open
@@ -24,6 +25,9 @@ def comment_thread(context, article):
     request = context["request"]
     own_ids = request.session.get(OWN_COMMENTS_SESSION_KEY, [])
     thread = nest(visible(list(Comment.objects.for_thread(article, own_ids=own_ids))))
+    badges = badges_for({comment.author_email for comment in thread})
+    for comment in thread:
+        comment.badges = badges.get(comment.author_email, [])
     reply_to = _reply_target(request, thread)
     form = CommentForm(
         article=article,
@@ -59,7 +63,7 @@ def rendered_discussion(article, thread, *, is_open):
     }
     if any(comment.is_held() for comment in thread):
         return mark_safe(render_to_string("comments/includes/_discussion.html", context))
-    state = ",".join(f"{c.pk}:{c.updated_at.timestamp()}" for c in thread)
+    state = ",".join(f"{c.pk}:{c.updated_at.timestamp()}:{c.badges}" for c in thread)
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
     key = f"comments:discussion:{article.pk}:{get_language()}:{int(is_open)}:{digest}"
     html = cache.get_or_set(
