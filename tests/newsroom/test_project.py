@@ -10,7 +10,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.core.management import call_command
 
 from articles.models import Article, Author, Image
-from donations.models import Appeal
+from donations.models import Appeal, Campaign
 from tests.factories import ArticleFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +74,8 @@ def test_load_demo_is_idempotent(settings):
     assert seed.comments.filter(status="pending").count() == 1
     assert seed.comments.filter(status="spam").count() == 1
     assert seed.comments.approved().filter(parent__isnull=False).count() == 1
+    campaign = Campaign.objects.active().with_progress().get()
+    assert campaign.raised > 0 and campaign.donor_count >= 3
 
 
 @pytest.mark.django_db
