@@ -176,3 +176,45 @@ def test_cancelled_subscription_is_recorded(send_stripe_event):
     )
     subscription = Subscription.objects.get()
     assert subscription.status == Subscription.Status.CANCELLED and subscription.cancelled_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_event_delivered_concurrently_records_one_gift():
+    """Two deliveries race; the database's unique event record lets exactly one through."""
+    import threading
+
+    from django.db import OperationalError, connection
+
+    from donations import services, stripe_events
+
+    gift = DonationFactory(
+        status=Donation.Status.PENDING, completed_at=None, provider="stripe",
+        provider_session_id="cs_race",
+    )  # fmt: skip
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def deliver():
+        start.wait()
+        try:
+            outcomes.append(
+                services.event_process(
+                    provider="stripe",
+                    event_id="evt_race",
+                    event_type="checkout.session.completed",
+                    handler=lambda: stripe_events.checkout_session_completed(session(gift)),
+                )
+            )
+        except OperationalError:
+            outcomes.append("busy")  # SQLite's lock: answered non-2xx, Stripe delivers again
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(True) == 1
+    assert ProcessedEvent.objects.filter(event_id="evt_race").count() == 1
+    assert Donation.objects.completed().count() == 1
