@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from articles.models import Article, Author, Byline, Image, Section, Tag
-from articles.services import article_publish, article_unpublish
+from articles.models import Article, Author, Byline, Correction, Image, Section, Tag
+from articles.services import article_publish, article_unpublish, correction_record
 
 
 @admin.register(Image)
@@ -105,6 +105,12 @@ class ArticleAdminForm(forms.ModelForm):
         }
 
 
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    extra = 0
+    fields = ["kind", "published_at", "text"]
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
@@ -120,7 +126,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "publish_at"
     autocomplete_fields = ["section", "tags", "featured_image"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [BylineInline]
+    inlines = [BylineInline, CorrectionInline]
     actions = ["publish_now", "unpublish"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
@@ -137,6 +143,14 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Correction:
+            return super().save_formset(request, form, formset, change)
+        for correction in formset.save(commit=False):
+            correction_record(correction=correction, by=request.user)
+        for correction in formset.deleted_objects:
+            correction.delete()
 
     @admin.display(description=_("authors"))
     def byline(self, article):

@@ -20,7 +20,7 @@ class LatestArticlesFeed(Feed):
         return settings.SITE_TAGLINE
 
     def articles(self):
-        return Article.objects.published().for_detail()
+        return Article.objects.published().for_listing().prefetch_related("tags")
 
     def items(self):
         return self.articles()[: settings.ARTICLES_IN_FEED]

@@ -183,7 +183,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.for_listing().prefetch_related("tags")
+        return self.for_listing().prefetch_related("tags", "corrections")
 
     def in_section(self, section):
         """A section's articles include its subsections', as WordPress category archives do."""
@@ -421,3 +421,36 @@ class Byline(models.Model):
 
     def __str__(self):
         return str(self.author)
+
+
+class Correction(models.Model):
+    """A correction or clarification, printed on the article and listed at /corrections/."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        CLARIFICATION = "clarification", _("Clarification")
+        UPDATE = "update", _("Update")
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.CORRECTION)
+    text = models.TextField(_("text"), help_text=_("What was wrong and what is right, plainly."))
+    published_at = models.DateTimeField(_("date"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.article}"

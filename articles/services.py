@@ -53,3 +53,16 @@ def article_unpublish(*, articles) -> BulkResult:
             article.save()
             result.done.append(article)
     return result
+
+
+def correction_record(*, correction, by):
+    """
+    Save a correction and mark its article as changed, so feeds, the sitemap
+    and the page's modified time tell readers and crawlers to look again.
+    """
+    with transaction.atomic():
+        if correction.pk is None:
+            correction.created_by = by
+        correction.save()
+        Article.objects.filter(pk=correction.article_id).update(updated_at=timezone.now())
+    return correction

@@ -9,6 +9,7 @@ SECTION_PATH = r"(?P<path>[-\w]+(?:/[-\w]+)*)"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("corrections/", views.CorrectionsView.as_view(), name="corrections"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     re_path(rf"^category/{SECTION_PATH}/feed/$", feeds.SectionFeed(), name="section_feed"),
     re_path(rf"^category/{SECTION_PATH}/$", views.SectionView.as_view(), name="section"),

@@ -11,7 +11,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles.models import Article, Author, Section, Tag
+from articles.models import Article, Author, Correction, Section, Tag
 from articles.structured_data import news_article
 
 
@@ -150,3 +150,18 @@ class MonthArchive(ArchiveMixin, MonthArchiveView):
 
 class DayArchive(ArchiveMixin, DayArchiveView):
     pass
+
+
+class CorrectionsView(ListView):
+    """Every correction on a published article, newest first: the newsroom's public record."""
+
+    template_name = "articles/correction_list.html"
+    context_object_name = "corrections"
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE * 3
+
+    def get_queryset(self):
+        return Correction.objects.filter(article__in=Article.objects.published()).select_related(
+            "article"
+        )

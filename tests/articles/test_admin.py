@@ -43,6 +43,10 @@ def article_form(**overrides):
         "bylines-MAX_NUM_FORMS": "1000",
         "bylines-0-author": "",
         "bylines-0-position": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        "corrections-MIN_NUM_FORMS": "0",
+        "corrections-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data
@@ -146,7 +150,7 @@ def test_changelist_has_a_fixed_query_budget(editor_client, django_assert_num_qu
 def test_change_page_has_a_fixed_query_budget(editor_client, django_assert_num_queries, count):
     authors = AuthorFactory.create_batch(count)
     article = ArticleFactory(authors=authors, tags=TagFactory.create_batch(count))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = editor_client.get(f"{CHANGELIST}{article.pk}/change/")
     page = response.content.decode()
     assert article.title in page

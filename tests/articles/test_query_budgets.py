@@ -65,6 +65,6 @@ def test_article_page_has_a_fixed_query_budget(client, newsroom, django_assert_n
     article = newsroom[-1]
     article.authors.add(*AuthorFactory.create_batch(len(newsroom)))
     article.tags.add(*TagFactory.create_batch(len(newsroom)))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(article.get_absolute_url())
     assert article.title in response.content.decode()

@@ -273,7 +273,7 @@ def test_article_page_query_count_does_not_grow_with_comments(
     parent = None
     for number in range(comments):
         parent = CommentFactory(article=article, parent=parent if number % 5 else None)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(article.get_absolute_url())
     assert text(response).count('class="comment"') == comments
 

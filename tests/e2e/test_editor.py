@@ -20,7 +20,9 @@ def editors_group():
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    import_module("articles.migrations.0002_editors_group").create_editors_group(apps, None)
+    import_module("articles.migrations.0006_editors_handle_corrections").grant_corrections(
+        apps, None
+    )
     return Group.objects.get(name="Editors")
 
 
