@@ -132,7 +132,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "excerpt"]}),
         (_("Placement"), {"fields": ["section", "tags", "featured_image", "is_featured"]}),
-        (_("Publishing"), {"fields": ["status", "publish_at"]}),
+        (_("Publishing"), {"fields": ["status", "publish_at", "unpublish_at"]}),
         (_("Discussion"), {"fields": ["comments_open", "comments_premoderated"]}),
         (
             _("Search engines and social media"),

@@ -167,8 +167,16 @@ class Tag(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """Live articles: published, and not scheduled for later. Every public page reads this."""
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+        """
+        Live articles: published, not scheduled for later, not past their
+        unpublish time. Every public page reads this; no job runs at either time.
+        """
+        now = timezone.now()
+        return self.filter(
+            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
+            status=Article.Status.PUBLISHED,
+            publish_at__lte=now,
+        )
 
     def visible_to(self, user):
         """Staff who may view articles preview anything at its public URL; readers see published."""
@@ -262,6 +270,15 @@ class Article(models.Model):
             "itself at that time. Left blank, publishing sets it to now."
         ),
     )
+    unpublish_at = models.DateTimeField(
+        _("unpublish time"),
+        null=True,
+        blank=True,
+        help_text=_("Optional: the article leaves the site by itself at this time."),
+    )
+    first_published_at = models.DateTimeField(
+        _("first published"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     is_featured = models.BooleanField(
@@ -310,6 +327,8 @@ class Article(models.Model):
             self.slug = self._unused_slug()
         if self.status == self.Status.PUBLISHED and self.publish_at is None:
             self.publish_at = timezone.now()
+        if self.status == self.Status.PUBLISHED and self.first_published_at is None:
+            self.first_published_at = self.publish_at
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -348,10 +367,20 @@ class Article(models.Model):
                 raise ValidationError(errors)
 
     def is_published(self):
+        now = timezone.now()
         return (
             self.status == self.Status.PUBLISHED
             and self.publish_at is not None
-            and self.publish_at <= timezone.now()
+            and self.publish_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
+        )
+
+    def was_withdrawn(self):
+        """Once public and now not: its address answers 410 Gone, not 404."""
+        return (
+            self.first_published_at is not None
+            and not self.is_published()
+            and not (self.is_scheduled())
         )
 
     def is_scheduled(self):
@@ -454,3 +483,20 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.article}"
+
+
+class ArticleRedirect(models.Model):
+    """An address an article had before its slug or date changed; it answers 301 to the new one."""
+
+    old_path = models.CharField(_("old address"), max_length=500, unique=True)
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="redirects"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("old article address")
+        verbose_name_plural = _("old article addresses")
+
+    def __str__(self):
+        return self.old_path

@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
@@ -11,7 +12,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles.models import Article, Author, Correction, Section, Tag
+from articles.models import Article, ArticleRedirect, Author, Correction, Section, Tag
 from articles.structured_data import news_article
 
 
@@ -63,7 +64,10 @@ class ArticleDetailView(DetailView):
         return Article.objects.visible_to(self.request.user).for_detail()
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        try:
+            self.object = self.get_object()
+        except Http404:
+            return self.moved_or_gone(request)
         canonical = self.object.get_absolute_url()
         if request.path != canonical:
             return redirect(canonical, permanent=True)
@@ -79,6 +83,19 @@ class ArticleDetailView(DetailView):
             structured_data=news_article(article, self.request),
             **kwargs,
         )
+
+    def moved_or_gone(self, request):
+        """An old address redirects; a withdrawn article says so with 410; else 404."""
+        moved = ArticleRedirect.objects.filter(old_path=request.path).select_related("article")
+        redirect_to = moved.first()
+        article = redirect_to.article if redirect_to else None
+        if article is None:
+            article = Article.objects.filter(slug=self.kwargs["slug"]).first()
+        elif article.is_published():
+            return redirect(article.get_absolute_url(), permanent=True)
+        if article is not None and article.was_withdrawn():
+            return render(request, "articles/article_gone.html", {"article": article}, status=410)
+        raise Http404
 
 
 class SectionView(ArticleListView):

@@ -113,7 +113,7 @@ def test_publish_now_and_unpublish_actions(editor_client, client):
     assert "Ready" in client.get("/").content.decode()
 
     editor_client.post(CHANGELIST, {"action": "unpublish", "_selected_action": [ready.pk]})
-    assert client.get(ready.get_absolute_url()).status_code == 404
+    assert client.get(ready.get_absolute_url()).status_code == 410
 
 
 def test_changelist_links_to_the_site_and_previews(editor_client):
