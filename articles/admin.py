@@ -1,13 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles.models import Article, Author, Byline, Correction, Image, Section, Tag
+from articles.revisions import compare, revision_record, revision_restore
 from articles.services import article_publish, article_unpublish, correction_record
 
 
@@ -144,6 +148,83 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        revision_record(article=form.instance, by=request.user)
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/revisions/",
+                self.admin_site.admin_view(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _article_for_history(self, request, object_id):
+        article = self.get_object(request, object_id)
+        if article is None or not self.has_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def revisions_view(self, request, object_id):
+        article = self._article_for_history(request, object_id)
+        revisions = article.revisions.select_related("created_by").defer("snapshot")
+        return TemplateResponse(
+            request,
+            "admin/articles/article/revisions.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "title": _("Revisions of “%(title)s”") % {"title": article},
+                "revisions": revisions,
+            },
+        )
+
+    def compare_view(self, request, object_id):
+        article = self._article_for_history(request, object_id)
+        picked = article.revisions.select_related("created_by").in_bulk(
+            [v for v in (request.GET.get("a"), request.GET.get("b")) if v and v.isdigit()]
+        )
+        if len(picked) != 2:
+            messages.warning(request, _("Choose two revisions to compare."))
+            return redirect("admin:articles_article_revisions", object_id)
+        older, newer = sorted(picked.values(), key=lambda r: (r.created_at, r.pk))
+        return TemplateResponse(
+            request,
+            "admin/articles/article/compare.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "title": _("Changes to “%(title)s”") % {"title": article},
+                "older": older,
+                "newer": newer,
+                "rows": compare(older.snapshot, newer.snapshot),
+            },
+        )
+
+    def restore_view(self, request, object_id, revision_id):
+        article = self._article_for_history(request, object_id)
+        if request.method != "POST":
+            return redirect("admin:articles_article_revisions", object_id)
+        revision = get_object_or_404(article.revisions, pk=revision_id)
+        revision_restore(revision=revision, by=request.user)
+        messages.success(request, _("The revision was restored; it is now the latest."))
+        return redirect("admin:articles_article_change", object_id)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Correction:
             return super().save_formset(request, form, formset, change)
@@ -173,7 +254,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish now"), permissions=["change"])
     def publish_now(self, request, queryset):
-        result = article_publish(articles=queryset)
+        result = article_publish(articles=queryset, by=request.user)
         self._report(
             request,
             result,
@@ -184,7 +265,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Unpublish"), permissions=["change"])
     def unpublish(self, request, queryset):
-        result = article_unpublish(articles=queryset)
+        result = article_unpublish(articles=queryset, by=request.user)
         self._report(
             request,
             result,

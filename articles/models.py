@@ -500,3 +500,34 @@ class ArticleRedirect(models.Model):
 
     def __str__(self):
         return self.old_path
+
+
+class ArticleRevision(models.Model):
+    """
+    One saved state of an article, as editors saved it: what it said and who
+    said so. Lists read only the small columns; the snapshot is read on demand.
+    """
+
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="revisions"
+    )
+    created_at = models.DateTimeField(_("saved"), default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    digest = models.CharField(max_length=64, editable=False)
+    snapshot = models.JSONField(_("snapshot"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
+
+    def __str__(self):
+        return f"{self.article} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
+from articles.revisions import revision_record
 
 
 @dataclass
@@ -17,7 +18,7 @@ def _refusal(error):
     return "; ".join(error.messages)
 
 
-def article_publish(*, articles, now=None) -> BulkResult:
+def article_publish(*, articles, now=None, by=None) -> BulkResult:
     """
     Publish each article now, in one transaction.
 
@@ -36,11 +37,12 @@ def article_publish(*, articles, now=None) -> BulkResult:
                 result.refused.append((article, _refusal(error)))
                 continue
             article.save()
+            revision_record(article=article, by=by)
             result.done.append(article)
     return result
 
 
-def article_unpublish(*, articles) -> BulkResult:
+def article_unpublish(*, articles, by=None) -> BulkResult:
     """Take each published article off the site, in one transaction."""
     result = BulkResult()
     with transaction.atomic():
@@ -51,6 +53,7 @@ def article_unpublish(*, articles) -> BulkResult:
                 result.refused.append((article, _refusal(error)))
                 continue
             article.save()
+            revision_record(article=article, by=by)
             result.done.append(article)
     return result
 
