@@ -5,12 +5,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles.models import Article, Author, Byline, Correction, Image, Section, Tag
+from articles.presence import editing_now
 from articles.revisions import compare, revision_record, revision_restore
 from articles.services import article_publish, article_unpublish, correction_record
 
@@ -101,6 +103,34 @@ class BylineInline(admin.TabularInline):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    """The article form, refusing to save over a version newer than the one it was opened at."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        current = Article.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+        if cleaned.get("opened_version") != current.first():
+            revisions = reverse("admin:articles_article_revisions", args=[self.instance.pk])
+            raise ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _(
+                        "Someone saved this article after you opened it, so your changes were "
+                        "not saved over theirs. Copy your changes, reload the page and apply them."
+                    ),
+                    revisions,
+                    _("See what they changed"),
+                )
+            )
+        return cleaned
+
     class Meta:
         widgets = {
             "dek": forms.Textarea(attrs={"rows": 2}),
@@ -147,6 +177,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            for name, since in editing_now(object_id, request.user):
+                messages.warning(
+                    request,
+                    _("%(name)s is also editing this article (opened %(since)s ago).")
+                    % {"name": name, "since": timesince(since)},
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -290,6 +290,8 @@ class Article(models.Model):
         default=False,
         help_text=_("For sensitive stories: no comment appears until a moderator approves it."),
     )
+    # Raised by every save; an editor's form that started from an older one is refused.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     # Approved comments, kept by the comments app so lists show counts without a query.
     comment_count = models.PositiveIntegerField(_("comments"), default=0, editable=False)
     seo_title = models.CharField(
@@ -329,6 +331,7 @@ class Article(models.Model):
             self.publish_at = timezone.now()
         if self.status == self.Status.PUBLISHED and self.first_published_at is None:
             self.first_published_at = self.publish_at
+        self.version += 1
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

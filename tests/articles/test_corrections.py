@@ -31,6 +31,7 @@ def test_editor_adds_a_correction_that_readers_see_everywhere(editor_client, cli
         "corrections-0-published_at_0": timezone.localdate().isoformat(),
         "corrections-0-published_at_1": "10:00:00",
         "corrections-0-text": "An earlier version misstated the vote: it was 81 to 13.",
+        "opened_version": article.version,
     }  # fmt: skip
     response = editor_client.post(f"/admin/articles/article/{article.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]

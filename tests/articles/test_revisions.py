@@ -11,6 +11,7 @@ CHANGELIST = "/admin/articles/article/"
 
 
 def change(editor_client, article, **fields):
+    article.refresh_from_db()
     byline = article.bylines.first()
     data = article_form(
         title=article.title, slug=article.slug, body=article.body,
@@ -18,7 +19,7 @@ def change(editor_client, article, **fields):
         **{"bylines-INITIAL_FORMS": "1", "bylines-0-id": byline.pk,
            "bylines-0-article": article.pk, "bylines-0-author": byline.author_id},
     )  # fmt: skip
-    data.update(fields)
+    data.update(fields, opened_version=article.version)
     response = editor_client.post(f"{CHANGELIST}{article.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
 
