@@ -14,7 +14,12 @@ from django.utils.translation import ngettext
 from articles.models import Article, Author, Byline, Correction, Image, Section, Tag
 from articles.presence import editing_now
 from articles.revisions import compare, revision_record, revision_restore
-from articles.services import article_publish, article_unpublish, correction_record
+from articles.services import (
+    article_publish,
+    article_status_changed,
+    article_unpublish,
+    correction_record,
+)
 
 
 @admin.register(Image)
@@ -187,6 +192,11 @@ class ArticleAdmin(admin.ModelAdmin):
                     % {"name": name, "since": timesince(since)},
                 )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        previous_status = form.initial.get("status") if change else None
+        super().save_model(request, obj, form, change)
+        article_status_changed(article=obj, previous_status=previous_status, by=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import ArticleRevision, Author, Byline, Image, Section, Tag
+from newsroom import audit
 
 FIELDS = [
     ("title", _("Headline")),
@@ -123,6 +124,7 @@ def revision_restore(*, revision, by):
             for position, (pk, _name) in enumerate(state["bylines"])
             if pk in authors
         )
+        audit.record("article.restored", actor=by, target=article, revision=revision.pk)
         return revision_record(
             article=article,
             by=by,

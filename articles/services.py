@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.revisions import revision_record
+from newsroom import audit
 
 
 @dataclass
@@ -38,6 +39,7 @@ def article_publish(*, articles, now=None, by=None) -> BulkResult:
                 continue
             article.save()
             revision_record(article=article, by=by)
+            audit.record("article.published", actor=by, target=article)
             result.done.append(article)
     return result
 
@@ -54,8 +56,20 @@ def article_unpublish(*, articles, by=None) -> BulkResult:
                 continue
             article.save()
             revision_record(article=article, by=by)
+            audit.record("article.unpublished", actor=by, target=article)
             result.done.append(article)
     return result
+
+
+def article_status_changed(*, article, previous_status, by):
+    """Audit what an editor's save did to the article's life on the site."""
+    if article.status == previous_status:
+        return
+    if article.status == Article.Status.PUBLISHED:
+        action = "article.scheduled" if article.is_scheduled() else "article.published"
+        audit.record(action, actor=by, target=article, publish_at=article.publish_at.isoformat())
+    elif previous_status == Article.Status.PUBLISHED:
+        audit.record("article.unpublished", actor=by, target=article)
 
 
 def correction_record(*, correction, by):
@@ -66,6 +80,11 @@ def correction_record(*, correction, by):
     with transaction.atomic():
         if correction.pk is None:
             correction.created_by = by
+        created = correction.pk is None
         correction.save()
         Article.objects.filter(pk=correction.article_id).update(updated_at=timezone.now())
+        if created:
+            audit.record(
+                "article.correction", actor=by, target=correction.article, kind=correction.kind
+            )
     return correction

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from comments.models import Comment, CommenterRule, ModerationRules, Report
 from comments.services import comment_moderate
+from newsroom import audit
 
 
 class ReportInline(admin.TabularInline):
@@ -147,6 +148,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Feature"), permissions=["change"])
     def feature(self, request, queryset):
+        for comment in queryset:
+            audit.record("comment.featured", actor=request.user, target=comment)
         queryset.update(is_featured=True, updated_at=timezone.now())
 
     @admin.action(description=_("Stop featuring"), permissions=["change"])
@@ -164,6 +167,12 @@ class ModerationRulesAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            "moderation.rules_changed", actor=request.user, target=obj, fields=form.changed_data
+        )
+
     def changelist_view(self, request, extra_context=None):
         rules = ModerationRules.current()
         return redirect(reverse("admin:comments_moderationrules_change", args=[rules.pk]))
@@ -180,3 +189,4 @@ class CommenterRuleAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        audit.record("moderation.commenter_rule", actor=request.user, target=obj)

@@ -11,6 +11,7 @@ from articles.models import Article
 from comments import tasks
 from comments.models import Comment, Report
 from comments.moderation import decide
+from newsroom import audit
 
 
 class CommentRejected(Exception):
@@ -141,6 +142,7 @@ def comment_moderate(*, comments, status, by, reason="") -> list[Comment]:
             was_pending = comment.is_pending()
             comment.moderate(status, by=by, reason=reason)
             comment.save()
+            audit.record(f"comment.{status}", actor=by, target=comment)
             changed.append((comment, was_pending))
         comment_recount(article_ids=[comment.article_id for comment, _ in changed])
 

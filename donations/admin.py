@@ -93,7 +93,7 @@ class DonationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Mark manual pledge as received"), permissions=["change"])
     def mark_received(self, request, queryset):
         pledges = queryset.filter(status=Donation.Status.PENDING, manual_method__isnull=False)
-        done = sum(donation_confirm(donation=pledge) for pledge in pledges)
+        done = sum(donation_confirm(donation=pledge, by=request.user) for pledge in pledges)
         self.message_user(
             request,
             ngettext("Completed %d pledge.", "Completed %d pledges.", done) % done,

@@ -11,6 +11,7 @@ from donations import tasks
 from donations.badges import forget_supporters
 from donations.models import Donation, Donor, ProcessedEvent, Subscription
 from donations.providers import get_provider
+from newsroom import audit
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def donation_start(
     return existing, url
 
 
-def donation_confirm(*, donation, payment_id=None, subscription_id=None):
+def donation_confirm(*, donation, payment_id=None, subscription_id=None, by=None):
     """
     The provider (or staff, for a manual method) says the gift is paid: the one
     place a gift completes. Idempotent; the receipt goes out after the commit.
@@ -130,6 +131,8 @@ def donation_confirm(*, donation, payment_id=None, subscription_id=None):
         if not donation.complete(payment_id=payment_id):
             return False
         donation.save()
+        action = "donation.marked_received" if donation.manual_method_id else "donation.completed"
+        audit.record(action, actor=by, target=donation, amount=donation.amount)
         transaction.on_commit(forget_supporters)
         transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return True
@@ -174,6 +177,7 @@ def donation_renewal(*, subscription, payment_id, amount, currency):
             },
         )
         if created:
+            audit.record("donation.completed", target=donation, amount=donation.amount)
             transaction.on_commit(forget_supporters)
             transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return donation
@@ -185,6 +189,7 @@ def donation_refund(*, donation):
         if donation.status != Donation.Status.REFUNDED:
             donation.refund()
             donation.save()
+            audit.record("donation.refunded", target=donation, amount=donation.amount)
             transaction.on_commit(forget_supporters)
 
 

@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.contrib.flatpages.admin import FlatPageAdmin
 from django.contrib.flatpages.forms import FlatpageForm
 from django.contrib.flatpages.models import FlatPage
 
 from articles.sanitize import sanitize_body
+from newsroom import audit
+from newsroom.models import AuditEntry
 
 
 class SanitizedFlatpageForm(FlatpageForm):
@@ -19,3 +23,49 @@ class NewsroomFlatPageAdmin(FlatPageAdmin):
 
 admin.site.unregister(FlatPage)
 admin.site.register(FlatPage, NewsroomFlatPageAdmin)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the code that acts, and nobody edits history."""
+
+    list_display = ["created_at", "actor", "action", "target_type", "target_repr"]
+    list_filter = [
+        "action",
+        "target_type",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    ]
+    list_select_related = ["actor", "target_type"]
+    search_fields = ["target_repr", "action", "actor__username"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditedUserAdmin(UserAdmin):
+    """Records who put whom into which staff group."""
+
+    def save_related(self, request, form, formsets, change):
+        before = set(form.instance.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(form.instance.groups.values_list("name", flat=True))
+        for group in sorted(after - before):
+            audit.record(
+                "user.added_to_group", actor=request.user, target=form.instance, group=group
+            )
+        for group in sorted(before - after):
+            audit.record(
+                "user.removed_from_group", actor=request.user, target=form.instance, group=group
+            )
+
+
+admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)
