@@ -171,7 +171,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "body", "excerpt"]}),
         (_("Placement"), {"fields": ["section", "tags", "featured_image", "is_featured"]}),
-        (_("Publishing"), {"fields": ["status", "publish_at", "unpublish_at"]}),
+        (_("Publishing"), {"fields": ["status", "review_note", "publish_at", "unpublish_at"]}),
         (_("Discussion"), {"fields": ["comments_open", "comments_premoderated"]}),
         (
             _("Search engines and social media"),
@@ -180,8 +180,37 @@ class ArticleAdmin(admin.ModelAdmin):
         (_("History"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    def can_publish(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    def has_publish_permission(self, request):
+        return self.can_publish(request)
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("bylines__author")
+        queryset = super().get_queryset(request).prefetch_related("bylines__author")
+        if self.can_publish(request):
+            return queryset
+        return queryset.filter(created_by=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not self.can_publish(request):
+            return obj.created_by_id == request.user.pk and obj.status != Article.Status.PUBLISHED
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.can_publish(request):
+            fields += ["review_note", "is_featured", "publish_at", "unpublish_at"]
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not self.can_publish(request) and "status" in form.base_fields:
+            form.base_fields["status"].choices = [
+                (Article.Status.DRAFT, Article.Status.DRAFT.label),
+                (Article.Status.REVIEW, _("Ready for review")),
+            ]
+        return form
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
@@ -194,6 +223,8 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
         previous_status = form.initial.get("status") if change else None
         super().save_model(request, obj, form, change)
         article_status_changed(article=obj, previous_status=previous_status, by=request.user)
@@ -302,7 +333,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description=_("Publish now"), permissions=["change"])
+    @admin.action(description=_("Publish now"), permissions=["publish"])
     def publish_now(self, request, queryset):
         result = article_publish(articles=queryset, by=request.user)
         self._report(
@@ -313,7 +344,7 @@ class ArticleAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Unpublish"), permissions=["change"])
+    @admin.action(description=_("Unpublish"), permissions=["publish"])
     def unpublish(self, request, queryset):
         result = article_unpublish(articles=queryset, by=request.user)
         self._report(

@@ -290,6 +290,20 @@ class Article(models.Model):
         default=False,
         help_text=_("For sensitive stories: no comment appears until a moderator approves it."),
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by (account)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    review_note = models.TextField(
+        _("note from the editor"),
+        blank=True,
+        help_text=_("What the writer should change before this can be published."),
+    )
     # Raised by every save; an editor's form that started from an older one is refused.
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     # Approved comments, kept by the comments app so lists show counts without a query.
@@ -318,6 +332,7 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         indexes = [models.Index(fields=["status", "publish_at"], name="article_status_publish")]
+        permissions = [("publish_article", _("Can publish, schedule and unpublish articles"))]
 
     def __str__(self):
         return self.title

@@ -20,9 +20,7 @@ def editors_group():
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    import_module("articles.migrations.0006_editors_handle_corrections").grant_corrections(
-        apps, None
-    )
+    import_module("articles.migrations.0011_contributors_group").create_groups(apps, None)
     return Group.objects.get(name="Editors")
 
 
