@@ -169,7 +169,7 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["publish_now", "unpublish"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dek", "body", "excerpt"]}),
+        (None, {"fields": ["title", "slug", "dek", "body", "excerpt", "opened_version"]}),
         (_("Placement"), {"fields": ["section", "tags", "featured_image", "is_featured"]}),
         (_("Publishing"), {"fields": ["status", "review_note", "publish_at", "unpublish_at"]}),
         (_("Discussion"), {"fields": ["comments_open", "comments_premoderated"]}),

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Correction
+from tests.articles.test_revisions import opened_version
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def test_editor_adds_a_correction_that_readers_see_everywhere(editor_client, cli
         "corrections-0-published_at_0": timezone.localdate().isoformat(),
         "corrections-0-published_at_1": "10:00:00",
         "corrections-0-text": "An earlier version misstated the vote: it was 81 to 13.",
-        "opened_version": article.version,
+        "opened_version": opened_version(editor_client, article),
     }  # fmt: skip
     response = editor_client.post(f"/admin/articles/article/{article.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.articles.test_revisions import change
+from tests.articles.test_revisions import change, opened_version
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,7 +13,7 @@ def test_saving_over_a_newer_version_is_refused_with_a_link_to_the_changes(
 
     second_editor = signed_in(staff_member("ana", "Editors"))
     article = ArticleFactory(title="Peru leads")
-    opened_at = article.version
+    opened_at = opened_version(second_editor, article)
     change(editor_client, article, title="Peru takes the lead")
     stale = {
         "title": "Peru leads the region", "slug": article.slug, "body": article.body,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from articles.models import ArticleRevision
@@ -10,6 +12,12 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/articles/article/"
 
 
+def opened_version(client, article):
+    """The version the change page was opened at, read from the page as a browser sends it."""
+    page = client.get(f"{CHANGELIST}{article.pk}/change/").content.decode()
+    return re.search(r'name="opened_version" value="(\d+)"', page)[1]
+
+
 def change(editor_client, article, **fields):
     article.refresh_from_db()
     byline = article.bylines.first()
@@ -19,7 +27,7 @@ def change(editor_client, article, **fields):
         **{"bylines-INITIAL_FORMS": "1", "bylines-0-id": byline.pk,
            "bylines-0-article": article.pk, "bylines-0-author": byline.author_id},
     )  # fmt: skip
-    data.update(fields, opened_version=article.version)
+    data.update(fields, opened_version=opened_version(editor_client, article))
     response = editor_client.post(f"{CHANGELIST}{article.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
 
