@@ -40,6 +40,8 @@ def test_editor_adds_a_correction_that_readers_see_everywhere(editor_client, cli
     assert correction.created_by == editor
     article.refresh_from_db()
     assert article.updated_at > before
+    latest = article.revisions.first().snapshot
+    assert latest["corrections"][0].endswith("it was 81 to 13.")
 
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Corrections and clarifications" in page
