@@ -79,6 +79,9 @@ class Author(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    wp_login = models.CharField(
+        _("WordPress login"), max_length=200, null=True, blank=True, unique=True, editable=False
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user account"),
@@ -303,6 +306,9 @@ class Article(models.Model):
         _("note from the editor"),
         blank=True,
         help_text=_("What the writer should change before this can be published."),
+    )
+    wp_id = models.PositiveBigIntegerField(
+        _("WordPress ID"), null=True, blank=True, unique=True, editable=False
     )
     # Raised by every save; an editor's form that started from an older one is refused.
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)

@@ -74,6 +74,9 @@ class Comment(models.Model):
     is_featured = models.BooleanField(_("featured"), default=False)
     notify_replies = models.BooleanField(_("email me replies"), default=False)
     replies_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    wp_id = models.PositiveBigIntegerField(
+        _("WordPress ID"), null=True, blank=True, unique=True, editable=False
+    )
     report_count = models.PositiveIntegerField(_("reports"), default=0, editable=False)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=500, blank=True)

@@ -34,3 +34,44 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_repr}"
+
+
+class LegacyLink(models.Model):
+    """
+    A WordPress query-string address (?p=, ?page_id=, ?cat=, ?attachment_id=)
+    and the page that now answers it, so old links and bookmarks keep working.
+    """
+
+    class Kind(models.TextChoices):
+        POST = "p", _("post")
+        PAGE = "page_id", _("page")
+        CATEGORY = "cat", _("category")
+        ATTACHMENT = "attachment_id", _("attachment")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    wp_id = models.PositiveBigIntegerField(_("WordPress ID"))
+    path = models.CharField(_("now at"), max_length=500)
+
+    class Meta:
+        verbose_name = _("old WordPress link")
+        verbose_name_plural = _("old WordPress links")
+        constraints = [models.UniqueConstraint(fields=["kind", "wp_id"], name="legacy_link_once")]
+
+    def __str__(self):
+        return f"/?{self.kind}={self.wp_id} → {self.path}"
+
+
+class WordPressImportRecord(models.Model):
+    """Each import run; WordPress ids are only unique within one site, so one site is kept."""
+
+    base_site_url = models.URLField(_("WordPress site"))
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("WordPress import")
+        verbose_name_plural = _("WordPress imports")
+
+    def __str__(self):
+        return f"{self.base_site_url} ({self.imported_at:%Y-%m-%d %H:%M})"
