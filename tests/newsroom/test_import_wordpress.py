@@ -1,0 +1,149 @@
+import re
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.flatpages.models import FlatPage
+from django.core.management import CommandError, call_command
+
+from articles.models import Article, Author, Section, Tag
+from comments.models import Comment
+from newsroom.wordpress.content import convert
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "wordpress"
+UNIT_TEST_DATA = FIXTURES / "themeunittestdata.wordpress.xml"
+
+
+def run_import(path=UNIT_TEST_DATA, *options):
+    out = StringIO()
+    call_command("import_wordpress", str(path), *options, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def imported():
+    return run_import()
+
+
+def test_articles_arrive_with_their_statuses(imported):
+    statuses = Counter(Article.objects.values_list("status", flat=True))
+    assert statuses == {"published": 56, "draft": 2}  # the password-protected post is held
+    assert Article.objects.published().count() == 55
+    scheduled = [a for a in Article.objects.all() if a.is_scheduled()]
+    assert [a.title for a in scheduled] == ["Scheduled"]
+    assert Article.objects.get(title__startswith="Template: Password Protected").status == "draft"
+    assert re.search(r"articles\s+58\s+0\s", imported) and "Import complete." in imported
+
+
+def test_sections_tags_authors_and_the_sticky_post(imported):
+    child = Section.objects.get(name="Child Category 03")
+    assert child.parent.name == "Parent Category"
+    assert child.get_absolute_url() == "/category/parent-category/child-category-03/"
+    assert Tag.objects.filter(slug="8bit").exists()
+    assert set(Author.objects.values_list("wp_login", flat=True)) >= {"themedemos"}
+    sticky = Article.objects.get(is_featured=True)
+    assert sticky.title == "Template: Sticky"
+
+
+def test_reader_pages_match_the_export(client, imported):
+    article = Article.objects.get(title="Template: Comments")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert article.get_absolute_url() == "/2012/01/03/template-comments/"
+    assert "<h1>Template: Comments</h1>" in page
+    special = Article.objects.get(title__startswith="Markup: Title With Special Characters")
+    response = client.get(special.get_absolute_url())
+    assert response.status_code == 200
+    assert "Markup: Title With Special Characters ~`!@#$%^&amp;*()" in response.content.decode()
+    assert client.get("/about/page-markup-and-formatting/").status_code == 200
+
+
+def test_comments_keep_their_threads_and_statuses(client, imported):
+    statuses = Counter(Comment.objects.values_list("status", flat=True))
+    assert statuses == {"approved": 23, "pending": 1}
+    thread = Article.objects.get(title="Template: Comments").comments.order_by("path")
+    deepest = max(comment.depth for comment in thread)
+    assert deepest == 5  # the export's deeper chain is kept at our maximum depth
+    for comment in thread:
+        if comment.parent_id:
+            assert comment.path.startswith(comment.parent.path + "/")
+    page = client.get(thread.first().article.get_absolute_url()).content.decode()
+    assert page.count('<ol class="children">') >= 4
+
+
+def test_pages_keep_their_paths(imported):
+    assert FlatPage.objects.count() == 21
+    assert FlatPage.objects.filter(url="/about/clearing-floats/").exists()
+
+
+def test_old_links_redirect(client, imported):
+    article = Article.objects.get(title="Template: Comments")
+    response = client.get("/", {"p": article.wp_id})
+    assert response.status_code == 301 and response["Location"] == article.get_absolute_url()
+    page = FlatPage.objects.get(url="/about/")
+    from newsroom.models import LegacyLink
+
+    about = LegacyLink.objects.get(kind="page_id", path=page.url)
+    assert client.get("/", {"page_id": about.wp_id})["Location"] == "/about/"
+    category = LegacyLink.objects.filter(kind="cat").first()
+    assert client.get("/", {"cat": category.wp_id})["Location"] == category.path
+
+
+def test_running_again_duplicates_nothing(imported):
+    counts = (Article.objects.count(), Comment.objects.count(), Section.objects.count(),
+              Tag.objects.count(), FlatPage.objects.count())  # fmt: skip
+    again = run_import()
+    assert counts == (Article.objects.count(), Comment.objects.count(), Section.objects.count(),
+                      Tag.objects.count(), FlatPage.objects.count())  # fmt: skip
+    assert re.search(r"articles\s+0\s+58\s", again)
+
+
+def test_dry_run_writes_nothing():
+    out = run_import(UNIT_TEST_DATA, "--dry-run")
+    assert "Dry run: nothing was written." in out and re.search(r"articles\s+58\s+0\s", out)
+    assert not Article.objects.exists() and not Comment.objects.exists()
+
+
+def test_a_broken_file_names_the_line_and_leaves_nothing(tmp_path):
+    text = UNIT_TEST_DATA.read_text()
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text[: len(text) // 2])
+    with pytest.raises(CommandError, match=r"broken at line \d+") as raised:
+        run_import(broken)
+    assert "Nothing was imported" in str(raised.value)
+    assert not Article.objects.exists() and not Section.objects.exists()
+
+
+def test_a_file_that_is_not_wxr_is_refused(tmp_path):
+    other = tmp_path / "feed.xml"
+    other.write_text("<?xml version='1.0'?><html><body>hello</body></html>")
+    with pytest.raises(CommandError, match="not a WordPress export"):
+        run_import(other)
+
+
+@pytest.mark.parametrize("name", ["theme-preview.xml", "64-block-test-data.xml"])
+def test_the_other_exports_import_cleanly(client, name):
+    out = run_import(FIXTURES / name)
+    assert "Import complete." in out
+    for article in Article.objects.published()[:10]:
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_content_follows_wordpress_rules():
+    converted = convert(
+        "First line\nsecond line\n\n"
+        '[caption id="a" width="300"]<img src="/b.jpg" alt="Boat"> A boat[/caption]\n\n'
+        "<!-- wp:paragraph -->\n<p>Block</p>\n<!-- /wp:paragraph -->\n\n"
+        'https://example.org/clip\n\n<pre>keep\n\nthis</pre>\n<!--more-->\nRest [gallery ids="1"]'
+    )
+    assert "<p>First line<br>\nsecond line</p>" in converted.body
+    assert '<figure><img src="/b.jpg" alt="Boat"> <figcaption>A boat</figcaption></figure>' in (
+        converted.body
+    )
+    assert "<!-- wp:" not in converted.body and "<p>Block</p>" in converted.body
+    assert '<a href="https://example.org/clip">' in converted.body
+    assert "<pre>keep\n\nthis</pre>" in converted.body
+    assert converted.excerpt.startswith("First line second line")
+    assert converted.dropped_shortcodes == {"gallery": 1}
