@@ -102,6 +102,7 @@ class WordPressImport:
         self.images = {}  # attachment url -> Image
         self.pages = {}  # wp id -> (slug, parent wp id, title, body)
         self.articles_with_comments = set()
+        self.thumbnails = {}  # article pk -> attachment wp id
 
     # -- the stream ---------------------------------------------------------------
 
@@ -129,6 +130,10 @@ class WordPressImport:
                 section.parent = parent
                 section.save()
         self.save_pages()
+        for article_pk, attachment_id in self.thumbnails.items():
+            image = self.image_for(self.attachments.get(attachment_id, ""))
+            if image is not None:
+                Article.objects.filter(pk=article_pk).update(featured_image=image)
         comment_recount(article_ids=self.articles_with_comments)
 
     # -- channel-level entries ----------------------------------------------------
@@ -237,10 +242,11 @@ class WordPressImport:
         article.section = section
         article.is_featured = f.get("wp:is_sticky") == "1"
         article.comments_open = f.get("wp:comment_status", "open") == "open"
+        article.save()
         thumbnail = entry.postmeta.get("_thumbnail_id", "")
         if thumbnail.isdigit():
-            article.featured_image = self.image_for(self.attachments.get(int(thumbnail), ""))
-        article.save()
+            # The attachment may come later in the file; featured images are set at the end.
+            self.thumbnails[article.pk] = int(thumbnail)
         self.set_bylines(article, f.get("dc:creator", ""))
         tags = list(Tag.objects.filter(slug__in=tag_slugs))
         extra_sections = [

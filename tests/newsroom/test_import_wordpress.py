@@ -147,3 +147,22 @@ def test_content_follows_wordpress_rules():
     assert "<pre>keep\n\nthis</pre>" in converted.body
     assert converted.excerpt.startswith("First line second line")
     assert converted.dropped_shortcodes == {"gallery": 1}
+
+
+def test_images_come_from_a_local_uploads_folder_and_nothing_is_downloaded(tmp_path, client):
+    from tests.factories import image_upload
+
+    uploads = tmp_path / "uploads" / "2008" / "06"
+    uploads.mkdir(parents=True)
+    (uploads / "dsc20050102_192118_51.jpg").write_bytes(image_upload(size=(1400, 900)).read())
+    out = run_import(UNIT_TEST_DATA, "--media-dir", str(tmp_path / "uploads"))
+    article = Article.objects.exclude(featured_image=None).get()
+    image = article.featured_image
+    assert image.width == 1400 and [r["width"] for r in image.renditions] == [480, 800, 1200]
+    assert image.src in client.get(article.get_absolute_url()).content.decode()
+    assert re.search(r"images\s+1\s+0\s+\d+", out)
+
+
+def test_without_an_uploads_folder_images_are_counted_not_copied(imported):
+    assert re.search(r"images: not copied \(no local file\) \(\d+\)", imported)
+    assert not Article.objects.exclude(featured_image=None).exists()
