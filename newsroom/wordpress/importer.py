@@ -99,6 +99,7 @@ class WordPressImport:
         self.sections_by_slug = {}
         self.parents = {}
         self.attachments = {}  # wp id -> attachment url
+        self.attachment_ids = {}  # attachment url -> wp id
         self.images = {}  # attachment url -> Image
         self.pages = {}  # wp id -> (slug, parent wp id, title, body)
         self.articles_with_comments = set()
@@ -198,6 +199,7 @@ class WordPressImport:
         elif kind == "attachment":
             wp_id = int(entry.fields.get("wp:post_id") or 0)
             self.attachments[wp_id] = entry.fields.get("wp:attachment_url", "")
+            self.attachment_ids[self.attachments[wp_id]] = wp_id
             self.tally.add("attachments", "skipped", "kept for featured images and links")
         else:
             self.tally.add("other items", "skipped", f"{kind or 'unknown'} items are not imported")
@@ -258,10 +260,10 @@ class WordPressImport:
         LegacyLink.objects.update_or_create(
             kind=LegacyLink.Kind.POST, wp_id=wp_id, defaults={"path": article.get_absolute_url()}
         )
-        for attachment_id, url in self.attachments.items():
-            if url and url in (f.get("content:encoded") or ""):
+        for url in re.findall(r'(?:src|href)="([^"]+)"', f.get("content:encoded") or ""):
+            if url in self.attachment_ids:
                 LegacyLink.objects.get_or_create(
-                    kind=LegacyLink.Kind.ATTACHMENT, wp_id=attachment_id,
+                    kind=LegacyLink.Kind.ATTACHMENT, wp_id=self.attachment_ids[url],
                     defaults={"path": article.get_absolute_url()},
                 )  # fmt: skip
         self.tally.add("articles", "created" if created else "updated")

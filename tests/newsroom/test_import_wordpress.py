@@ -166,3 +166,12 @@ def test_images_come_from_a_local_uploads_folder_and_nothing_is_downloaded(tmp_p
 def test_without_an_uploads_folder_images_are_counted_not_copied(imported):
     assert re.search(r"images: not copied \(no local file\) \(\d+\)", imported)
     assert not Article.objects.exclude(featured_image=None).exists()
+
+
+def test_attachment_links_lead_to_the_article_that_shows_them(client, imported):
+    from newsroom.models import LegacyLink
+
+    link = LegacyLink.objects.filter(kind="attachment_id").first()
+    assert link is not None
+    response = client.get("/", {"attachment_id": link.wp_id})
+    assert response.status_code == 301 and response["Location"] == link.path
