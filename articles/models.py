@@ -404,7 +404,7 @@ class Article(models.Model):
         return (
             self.first_published_at is not None
             and not self.is_published()
-            and not (self.is_scheduled())
+            and not self.is_scheduled()
         )
 
     def is_scheduled(self):

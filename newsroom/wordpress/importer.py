@@ -8,6 +8,7 @@ of duplicating.
 """
 
 import html
+import ipaddress
 import mimetypes
 import re
 from collections import Counter, defaultdict
@@ -22,7 +23,7 @@ from django.utils.text import slugify
 
 from articles.models import Article, Author, Byline, Image, Section, Tag
 from articles.sanitize import sanitize_body
-from comments.models import PATH_DIGITS, Comment
+from comments.models import Comment
 from comments.sanitize import render_comment
 from comments.services import comment_recount
 from newsroom.models import LegacyLink, WordPressImportRecord
@@ -89,6 +90,24 @@ def post_id(fields):
         if found:
             return int(found.group(1))
     return None
+
+
+def valid_ip(value):
+    """WordPress stores whatever the server saw; only a real address is kept."""
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def generation(wp_id, parents):
+    """How many ancestors a comment has, so parents are placed before their replies."""
+    count, seen = 0, {wp_id}
+    while parents.get(wp_id) in parents and parents[wp_id] not in seen:
+        wp_id = parents[wp_id]
+        seen.add(wp_id)
+        count += 1
+    return count
 
 
 class WordPressImport:
@@ -348,16 +367,15 @@ class WordPressImport:
         if not wanted:
             return
         existing = {c.wp_id: c for c in Comment.objects.filter(article=article)}
-        rows = []
+        rows, wp_parents = [], {}
         for raw in sorted(wanted, key=lambda r: int(r["wp:comment_id"])):
             wp_id = int(raw["wp:comment_id"])
             comment = existing.get(wp_id) or Comment(article=article, wp_id=wp_id)
-            comment.author_name = html.unescape(raw.get("wp:comment_author", "") or "Anonymous")[
-                :100
-            ]
+            name = html.unescape(raw.get("wp:comment_author", "")) or "Anonymous"
+            comment.author_name = name[:100]
             comment.author_email = raw.get("wp:comment_author_email", "")[:254]
             comment.author_url = raw.get("wp:comment_author_url", "")[:200]
-            comment.ip_address = raw.get("wp:comment_author_IP") or None
+            comment.ip_address = valid_ip(raw.get("wp:comment_author_IP"))
             comment.body = raw.get("wp:comment_content", "")
             comment.body_html = render_comment(comment.body)
             comment.status = COMMENT_STATUSES.get(raw.get("wp:comment_approved"), "pending")
@@ -367,19 +385,18 @@ class WordPressImport:
                 when.replace(tzinfo=UTC) if when else article.publish_at or timezone.now()
             )
             comment.updated_at = timezone.now()
-            comment._wp_parent = int(raw.get("wp:comment_parent") or 0)
             rows.append(comment)
+            wp_parents[wp_id] = int(raw.get("wp:comment_parent") or 0)
         new = [c for c in rows if c.pk is None]
         Comment.objects.bulk_create(new, batch_size=500)
         self.tally.add("comments", "created", n=len(new))
         self.tally.add("comments", "updated", n=len(rows) - len(new))
         by_wp_id = {c.wp_id: c for c in rows}
-        for comment in rows:  # oldest first: a parent is placed before its replies
-            parent = by_wp_id.get(comment._wp_parent)
+        for comment in sorted(rows, key=lambda c: (generation(c.wp_id, wp_parents), c.wp_id)):
+            parent = by_wp_id.get(wp_parents[comment.wp_id])
             comment.parent = None
             comment.place_under(parent if parent is not comment else None)
-            own = f"{comment.pk:0{PATH_DIGITS}d}"
-            comment.path = f"{comment.parent.path}/{own}" if comment.parent else own
+            comment.set_path()
         Comment.objects.bulk_update(
             rows,
             ["parent", "depth", "path", "author_name", "author_email", "author_url", "ip_address",

@@ -175,3 +175,31 @@ def test_attachment_links_lead_to_the_article_that_shows_them(client, imported):
     assert link is not None
     response = client.get("/", {"attachment_id": link.wp_id})
     assert response.status_code == 301 and response["Location"] == link.path
+
+
+def test_a_reply_listed_before_its_parent_and_odd_addresses_are_handled(tmp_path):
+    export = tmp_path / "small.xml"
+    export.write_text(
+        '<?xml version="1.0"?><rss xmlns:wp="http://wordpress.org/export/1.1/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><wp:wxr_version>1.1</wp:wxr_version>'
+        "<wp:base_site_url>https://old.example.org</wp:base_site_url>"
+        "<item><title>A &amp; B</title><dc:creator>ana</dc:creator>"
+        "<content:encoded>One\nTwo</content:encoded><wp:post_id>7</wp:post_id>"
+        "<wp:post_date>2010-05-01 10:00:00</wp:post_date><wp:status>publish</wp:status>"
+        "<wp:post_type>post</wp:post_type>"
+        "<wp:comment><wp:comment_id>5</wp:comment_id><wp:comment_parent>9</wp:comment_parent>"
+        "<wp:comment_author>Reply</wp:comment_author><wp:comment_author_IP>unknown"
+        "</wp:comment_author_IP><wp:comment_content>Answer</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved></wp:comment>"
+        "<wp:comment><wp:comment_id>9</wp:comment_id><wp:comment_parent>0</wp:comment_parent>"
+        "<wp:comment_author>Parent</wp:comment_author><wp:comment_content>Question"
+        "</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>"
+        "</item></channel></rss>"
+    )
+    run_import(export)
+    article = Article.objects.get(wp_id=7)
+    assert article.title == "A & B" and article.body == "<p>One<br>\nTwo</p>"
+    parent, reply = article.comments.get(wp_id=9), article.comments.get(wp_id=5)
+    assert reply.parent == parent and reply.path.startswith(parent.path + "/")
+    assert reply.ip_address is None
