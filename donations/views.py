@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -147,7 +148,10 @@ def thanks(request):
 @require_http_methods(["GET", "POST"])
 def test_checkout(request, token):
     """The TEST MODE provider's checkout page: nothing is charged, the rest is real."""
-    provider = get_provider()
+    try:
+        provider = get_provider()
+    except ImproperlyConfigured:
+        raise Http404 from None
     if not isinstance(provider, TestModeProvider):
         raise Http404
     try:

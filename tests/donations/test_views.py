@@ -204,3 +204,11 @@ def test_donate_page_has_a_fixed_query_budget(client, campaign, gifts, django_as
     with django_assert_num_queries(5):
         response = client.get("/donate/lights/")
     assert f"{gifts} donor" in text(response)
+
+
+def test_test_checkout_is_not_found_where_test_mode_is_off(client, settings):
+    location = gift(client)["Location"]
+    settings.DONATIONS_TEST_PROVIDER = False
+    assert client.get(location).status_code == 404
+    assert client.post(location, {"outcome": "complete"}).status_code == 404
+    assert Donation.objects.get().status == Donation.Status.PENDING
