@@ -259,19 +259,26 @@ class ArticleAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return article
 
-    def revisions_view(self, request, object_id):
-        article = self._article_for_history(request, object_id)
-        revisions = article.revisions.select_related("created_by").defer("snapshot")
+    def _history_page(self, request, template, article, **context):
         return TemplateResponse(
             request,
-            "admin/articles/article/revisions.html",
+            f"admin/articles/article/{template}",
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "original": article,
-                "title": _("Revisions of “%(title)s”") % {"title": article},
-                "revisions": revisions,
+                **context,
             },
+        )
+
+    def revisions_view(self, request, object_id):
+        article = self._article_for_history(request, object_id)
+        return self._history_page(
+            request,
+            "revisions.html",
+            article,
+            title=_("Revisions of “%(title)s”") % {"title": article},
+            revisions=article.revisions.select_related("created_by").defer("snapshot"),
         )
 
     def compare_view(self, request, object_id):
@@ -283,18 +290,14 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.warning(request, _("Choose two revisions to compare."))
             return redirect("admin:articles_article_revisions", object_id)
         older, newer = sorted(picked.values(), key=lambda r: (r.created_at, r.pk))
-        return TemplateResponse(
+        return self._history_page(
             request,
-            "admin/articles/article/compare.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": article,
-                "title": _("Changes to “%(title)s”") % {"title": article},
-                "older": older,
-                "newer": newer,
-                "rows": compare(older.snapshot, newer.snapshot),
-            },
+            "compare.html",
+            article,
+            title=_("Changes to “%(title)s”") % {"title": article},
+            older=older,
+            newer=newer,
+            rows=compare(older.snapshot, newer.snapshot),
         )
 
     def restore_view(self, request, object_id, revision_id):

@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from support import fresh_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
@@ -80,15 +81,6 @@ def write_export(path, posts, comments):
         out.write("</channel></rss>\n")
 
 
-def fresh_postgres(name="newsroom_import_bench"):
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name}")
-        connection.execute(f"CREATE DATABASE {name}")
-    return f"{POSTGRES_SERVER}/{name}"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=10_000)
@@ -101,7 +93,9 @@ def main():
         env = {
             **os.environ,
             "DEBUG": "on",
-            "DATABASE_URL": fresh_postgres() if options.postgres else f"sqlite:///{scratch}/b.db",
+            "DATABASE_URL": fresh_postgres_database("newsroom_import_bench")
+            if options.postgres
+            else f"sqlite:///{scratch}/b.db",
             "MEDIA_ROOT": f"{scratch}/media",
             "LOG_LEVEL": "WARNING",
         }

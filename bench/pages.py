@@ -21,9 +21,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from support import fresh_postgres_database
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8765
-POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
 PAGES = [
     ("home", "/"),
     ("article", "/2016/11/08/why-the-regional-consensus-is-shifting/"),
@@ -111,15 +112,6 @@ def wait_for_server(deadline=30):
     raise SystemExit("gunicorn did not start")
 
 
-def fresh_postgres_database(name="newsroom_bench"):
-    import psycopg
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {name}")
-        connection.execute(f"CREATE DATABASE {name}")
-    return f"{POSTGRES_SERVER}/{name}"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--requests", type=int, default=300, help="requests per page")
@@ -137,7 +129,7 @@ def main():
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "off",
             "DATABASE_URL": (
-                fresh_postgres_database()
+                fresh_postgres_database("newsroom_bench")
                 if options.postgres
                 else f"sqlite:///{scratch}/bench.sqlite3"
             ),

@@ -5,11 +5,21 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from comments.models import Comment, CommenterRule, ModerationRules, Report
 from comments.services import comment_moderate
 from newsroom import audit
+
+MODERATED = {
+    Comment.Status.APPROVED: ngettext_lazy(
+        "Approved %(n)d comment.", "Approved %(n)d comments.", "n"
+    ),
+    Comment.Status.SPAM: ngettext_lazy(
+        "Marked %(n)d comment as spam.", "Marked %(n)d comments as spam.", "n"
+    ),
+    Comment.Status.REMOVED: ngettext_lazy("Removed %(n)d comment.", "Removed %(n)d comments.", "n"),
+}
 
 
 class ReportInline(admin.TabularInline):
@@ -115,36 +125,21 @@ class CommentAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
-    def _moderate(self, request, queryset, status, done):
+    def _moderate(self, request, queryset, status):
         changed = comment_moderate(comments=queryset, status=status, by=request.user)
-        self.message_user(request, done(len(changed)), messages.SUCCESS)
+        self.message_user(request, MODERATED[status] % {"n": len(changed)}, messages.SUCCESS)
 
     @admin.action(description=_("Approve"), permissions=["change"])
     def approve(self, request, queryset):
-        self._moderate(
-            request,
-            queryset,
-            Comment.Status.APPROVED,
-            lambda n: ngettext("Approved %d comment.", "Approved %d comments.", n) % n,
-        )
+        self._moderate(request, queryset, Comment.Status.APPROVED)
 
     @admin.action(description=_("Mark as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):
-        self._moderate(
-            request,
-            queryset,
-            Comment.Status.SPAM,
-            lambda n: ngettext("Marked %d comment as spam.", "Marked %d comments as spam.", n) % n,
-        )
+        self._moderate(request, queryset, Comment.Status.SPAM)
 
     @admin.action(description=_("Remove"), permissions=["change"])
     def remove(self, request, queryset):
-        self._moderate(
-            request,
-            queryset,
-            Comment.Status.REMOVED,
-            lambda n: ngettext("Removed %d comment.", "Removed %d comments.", n) % n,
-        )
+        self._moderate(request, queryset, Comment.Status.REMOVED)
 
     @admin.action(description=_("Feature"), permissions=["change"])
     def feature(self, request, queryset):
