@@ -30,13 +30,24 @@ class _Echo:
         return value
 
 
+def _cell(value):
+    """
+    A spreadsheet runs a text cell starting with = + - @ tab or CR as a formula
+    (OWASP "CSV injection"), so such text gets a leading quote. Numbers we
+    produce ourselves (ids, amounts) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return f"'{value}"
+    return value
+
+
 def _csv_rows(queryset):
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for d in queryset.select_related("donor", "campaign", "manual_method").iterator(2000):
-        yield writer.writerow([
+        yield writer.writerow(_cell(value) for value in [
             d.pk, d.created_at.isoformat(), d.completed_at.isoformat() if d.completed_at else "",
-            d.status, d.amount, d.currency, d.frequency, d.donor.email, d.donor.name,
+            d.status, d.amount, d.currency, d.frequency, d.donor.email, d.name,
             d.campaign.name if d.campaign else "", d.provider, d.provider_payment_id or "",
             d.manual_method.name if d.manual_method else "", d.is_anonymous, d.source_path,
             d.utm.get("utm_source", ""), d.utm.get("utm_medium", ""), d.utm.get("utm_campaign", ""),
@@ -51,14 +62,14 @@ class DonationAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     list_filter = ["status", "frequency", "campaign", "provider", "created_at"]
     list_select_related = ["donor", "campaign"]
-    search_fields = ["donor__email", "donor__name"]
+    search_fields = ["donor__email", "donor__name", "name"]
     date_hierarchy = "created_at"
     actions = ["export_csv", "mark_received"]
     readonly_fields = [
         "donor", "campaign", "subscription", "amount", "currency", "frequency", "status",
-        "provider", "provider_session_id", "provider_payment_id", "manual_method",
-        "public_message", "is_anonymous", "source_path", "utm", "created_at", "completed_at",
-        "refunded_at",
+        "provider", "provider_session_id", "provider_payment_id", "manual_method", "name",
+        "wants_badge", "public_message", "is_anonymous", "source_path", "utm", "created_at",
+        "completed_at", "refunded_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request):

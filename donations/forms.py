@@ -1,12 +1,12 @@
 import secrets
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from donations.models import Frequency, ManualMethod
-from donations.money import format_money, to_minor
+from donations.models import UTM_KEYS, Donation, Donor, Frequency, ManualMethod
+from donations.money import format_money, parse_amount
 
 CARD = "card"
 
@@ -26,9 +26,12 @@ class DonationForm(forms.Form):
         initial=Frequency.ONCE,
         widget=forms.RadioSelect,
     )
-    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    name = forms.CharField(
+        label=_("Name"), max_length=Donation._meta.get_field("name").max_length, required=False
+    )
     email = forms.EmailField(
         label=_("Email"),
+        max_length=Donor._meta.get_field("email").max_length,
         help_text=_("For your receipt. Never shown publicly."),
         error_messages={
             "required": _("Please enter a valid email address"),
@@ -37,7 +40,7 @@ class DonationForm(forms.Form):
     )
     public_message = forms.CharField(
         label=_("A message for our newsroom (optional, may be shown publicly)"),
-        max_length=500,
+        max_length=Donation._meta.get_field("public_message").max_length,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -46,8 +49,19 @@ class DonationForm(forms.Form):
         label=_("Show a Supporter badge beside my comments"), required=False
     )
     method = forms.ChoiceField(label=_("Pay by"), widget=forms.RadioSelect, initial=CARD)
-    checkout_key = forms.CharField(widget=forms.HiddenInput)
+    # One rendering of the form: token_urlsafe(24) gives 32 characters of this alphabet.
+    checkout_key = forms.CharField(
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"\A[A-Za-z0-9_-]{16,64}\Z")],
+    )
     source = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Campaign tags from the link the reader came by, carried by the form rather
+    # than a session, so reading the page stores nothing. Unsafe values are dropped.
+    utm_source = forms.CharField(widget=forms.HiddenInput, required=False)
+    utm_medium = forms.CharField(widget=forms.HiddenInput, required=False)
+    utm_campaign = forms.CharField(widget=forms.HiddenInput, required=False)
+    utm_term = forms.CharField(widget=forms.HiddenInput, required=False)
+    utm_content = forms.CharField(widget=forms.HiddenInput, required=False)
     # Named like a real field so robots fill it; hidden from people by CSS.
     website = forms.CharField(label=_("Leave this empty"), required=False)
 
@@ -72,19 +86,36 @@ class DonationForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("website"):
             raise forms.ValidationError(_("Your donation looks automated and was not sent."))
+        if "checkout_key" in self.errors:
+            # Only a tampered or truncated page gets here; the reader can do nothing
+            # about a hidden field, so say it plainly and hand out a fresh form.
+            del self.errors["checkout_key"]
+            self.add_error(
+                None, _("This form had expired. Please check your gift and send it again.")
+            )
+            self.renew_checkout_key()
         currency = cleaned.get("currency")
         if currency:
             cleaned["amount_minor"] = self._amount_in_minor_units(cleaned, currency)
+        cleaned["utm"] = {key: cleaned.get(key, "") for key in UTM_KEYS}
         return cleaned
 
+    def renew_checkout_key(self):
+        """
+        A refused or expired form comes back with a new key, so sending it again
+        starts a new gift instead of meeting the refused one.
+        """
+        self.data = self.data.copy()
+        self.data["checkout_key"] = secrets.token_urlsafe(24)
+
     def _amount_in_minor_units(self, cleaned, currency):
-        typed = cleaned.get("other_amount", "").strip().replace(",", "")
+        typed = cleaned.get("other_amount", "").strip()
         chosen = cleaned.get("amount")
         raw = typed if typed or chosen in (None, "", "other") else chosen
         try:
-            amount = to_minor(Decimal(raw), currency)
-        except (InvalidOperation, ValueError):
-            self.add_error("other_amount", _("Enter an amount such as 25 or 25.50."))
+            amount = parse_amount(raw, currency)
+        except ValueError:
+            self.add_error("other_amount", _("Enter an amount such as 25, 25.50, 25,50 or 1,000."))
             return None
         low, high = settings.DONATIONS_MIN_AMOUNT, settings.DONATIONS_MAX_AMOUNT
         if not low <= amount <= high:

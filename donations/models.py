@@ -1,3 +1,5 @@
+import re
+
 from django.db import models
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
@@ -106,6 +108,15 @@ class Donor(models.Model):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    def learn_from_paid_gift(self, gift):
+        """
+        Take the name and badge wish from a gift once it is paid, never before:
+        anyone can type any email into the form. A paid gift proves a payment, not
+        that the payer owns the email, so public lists show each gift's own name.
+        """
+        self.name = gift.name or self.name
+        self.wants_badge = self.wants_badge or gift.wants_badge
+
 
 class ManualMethod(models.Model):
     """A way to give without a card, such as a bank transfer; staff confirm receipt by hand."""
@@ -123,6 +134,16 @@ class ManualMethod(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def _money_mismatches(expected, *, amount, currency):
+    """A provider's amount (an int of minor units, never 0 or 2**40) and currency against ours."""
+    reasons = []
+    if type(amount) is not int or amount != expected.amount:
+        reasons.append(f"amount {amount!r} is not {expected.amount}")
+    if not isinstance(currency, str) or currency.upper() != expected.currency.upper():
+        reasons.append(f"currency {currency!r} is not {expected.currency}")
+    return reasons
 
 
 class Subscription(models.Model):
@@ -158,6 +179,27 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{format_money(self.amount, self.currency)} / {self.get_frequency_display()}"
+
+    def payment_mismatches(self, *, amount, currency):
+        """Why a renewal payment is not this recurring gift's; empty when it is."""
+        return _money_mismatches(self, amount=amount, currency=currency)
+
+
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+# Letters, digits, "-", "_", "." and space: enough for any campaign tag, never a formula or markup.
+UTM_VALUE = re.compile(r"[A-Za-z0-9 _.\-]{1,100}", re.ASCII)
+
+
+def safe_utm(values):
+    """
+    The campaign tags worth keeping from a link: known keys whose values use the
+    safe alphabet. Anything else is dropped, since tags come from any URL anyone shares.
+    """
+    return {
+        key: values[key]
+        for key in UTM_KEYS
+        if isinstance(values.get(key), str) and UTM_VALUE.fullmatch(values[key])
+    }
 
 
 class DonationQuerySet(models.QuerySet):
@@ -218,6 +260,17 @@ class Donation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
     )
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        blank=True,
+        help_text=_("As the reader typed it for this gift; shown publicly only once paid."),
+    )
+    wants_badge = models.BooleanField(
+        _("asked for a Supporter badge"),
+        default=False,
+        help_text=_("Passed on to the donor only when this gift is paid."),
+    )
     public_message = models.CharField(_("public message"), max_length=500, blank=True)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     source_path = models.CharField(_("came from"), max_length=500, blank=True)
@@ -258,6 +311,26 @@ class Donation(models.Model):
         if payment_id:
             self.provider_payment_id = payment_id
         return True
+
+    def payment_mismatches(self, *, amount, currency, session_id=None, subscription_id=None):
+        """
+        What a provider's confirmation says differently from this gift, as reasons
+        for the log; empty when it matches. A payment for another amount, currency,
+        checkout or recurring gift must never complete this one.
+        """
+        reasons = _money_mismatches(self, amount=amount, currency=currency)
+        if session_id is not None and session_id != self.provider_session_id:
+            reasons.append(f"checkout {session_id!r} is not {self.provider_session_id!r}")
+        if (
+            subscription_id is not None
+            and self.subscription_id is not None
+            and subscription_id != self.subscription.provider_subscription_id
+        ):
+            reasons.append(
+                f"recurring gift {subscription_id!r} is not "
+                f"{self.subscription.provider_subscription_id!r}"
+            )
+        return reasons
 
     def fail(self):
         if self.status == self.Status.PENDING:

@@ -1,3 +1,4 @@
+import hashlib
 import logging
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from donations import tasks
 from donations.badges import forget_supporters
-from donations.models import Donation, Donor, ProcessedEvent, Subscription
+from donations.models import Donation, Donor, ProcessedEvent, Subscription, safe_utm
 from donations.providers import get_provider
 from newsroom import audit
 
@@ -27,15 +28,16 @@ class DonationRefused(Exception):
 def _check_attempts(*, ip_address, email):
     """
     Card testers try many cards fast; each try costs us a provider session. The
-    shared cache counts attempts per address and per email, across processes.
+    shared cache counts attempts per address, and per email from each address.
+    An email is never counted across addresses: that would let a stranger who
+    types a donor's email five times lock the donor out, while a tester can
+    change emails at will anyway.
     """
     hour = int(timezone.now().timestamp() // 3600)
+    pair = hashlib.sha256(f"{email.strip().lower()} {ip_address}".encode()).hexdigest()
     limits = [
         (f"donations:attempts:ip:{ip_address}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP),
-        (
-            f"donations:attempts:email:{email}:{hour}",
-            settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL,
-        ),
+        (f"donations:attempts:email:{pair}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL),
     ]
     for key, limit in limits:
         cache.add(key, 0, timeout=3700)
@@ -82,15 +84,14 @@ def donation_start(
     the reader to). The same checkout key (one rendering of the form) always
     leads to the same gift and the same provider checkout, however often sent.
     """
+    email = email.strip().lower()
     existing = Donation.objects.filter(checkout_key=checkout_key).select_related("donor").first()
     if existing is None:
         _check_attempts(ip_address=ip_address, email=email)
         try:
             with transaction.atomic():
-                donor, _created = Donor.objects.get_or_create(email=email.strip().lower())
-                donor.name = name or donor.name
-                donor.wants_badge = donor.wants_badge or wants_badge
-                donor.save()
+                # What the reader typed stays on the gift; the donor learns it once paid.
+                donor, _created = Donor.objects.get_or_create(email=email)
                 existing = Donation.objects.create(
                     checkout_key=checkout_key,
                     donor=donor,
@@ -98,15 +99,31 @@ def donation_start(
                     amount=amount,
                     currency=currency,
                     frequency=frequency,
+                    name=name,
+                    wants_badge=wants_badge,
                     public_message=public_message,
                     is_anonymous=is_anonymous,
                     source_path=source_path[:500],
-                    utm=utm or {},
+                    utm=safe_utm(utm or {}),
                     manual_method=manual_method,
                     provider="manual" if manual_method else _provider().name,
                 )
         except IntegrityError:
             existing = Donation.objects.select_related("donor").get(checkout_key=checkout_key)
+    sent = (amount, currency, frequency, email, manual_method and manual_method.pk,
+            campaign and campaign.pk)  # fmt: skip
+    kept = (existing.amount, existing.currency, existing.frequency, existing.donor.email,
+            existing.manual_method_id, existing.campaign_id)  # fmt: skip
+    if sent != kept:
+        # The reader went back and changed the form: never charge the old gift's amount.
+        raise DonationRefused(
+            _(
+                "You had already started a gift of %(amount)s with this form, and changed it "
+                "since. Nothing was charged for the change: please check your gift and send "
+                "it again."
+            )
+            % {"amount": existing.amount_display()}
+        )
     if existing.manual_method_id:
         return existing, None
     url = _provider().start_checkout(
@@ -131,11 +148,19 @@ def donation_confirm(*, donation, payment_id=None, subscription_id=None, by=None
         if not donation.complete(payment_id=payment_id):
             return False
         donation.save()
+        _donor_learns(donation)
         action = "donation.marked_received" if donation.manual_method_id else "donation.completed"
         audit.record(action, actor=by, target=donation, amount=donation.amount)
         transaction.on_commit(forget_supporters)
         transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return True
+
+
+def _donor_learns(donation):
+    """A paid gift's name and badge wish reach its donor (and the supporters list)."""
+    donor = Donor.objects.select_for_update().get(pk=donation.donor_id)
+    donor.learn_from_paid_gift(donation)
+    donor.save(update_fields=["name", "wants_badge"])
 
 
 def donation_link_subscription(*, donation, subscription_id):
@@ -160,11 +185,18 @@ def subscription_for(donation, provider_subscription_id):
 
 
 def donation_renewal(*, subscription, payment_id, amount, currency):
-    """A recurring gift's later payment: a new completed gift, once per provider payment."""
+    """
+    A recurring gift's later payment: a new completed gift, once per provider
+    payment, under the name and anonymity the reader chose when they started it.
+    """
     with transaction.atomic():
+        first = subscription.donations.order_by("pk").first()
         donation, created = Donation.objects.get_or_create(
             provider_payment_id=payment_id,
             defaults={
+                "name": first.name if first else "",
+                "wants_badge": first.wants_badge if first else False,
+                "is_anonymous": first.is_anonymous if first else True,
                 "donor": subscription.donor,
                 "campaign": subscription.campaign,
                 "subscription": subscription,
@@ -177,10 +209,21 @@ def donation_renewal(*, subscription, payment_id, amount, currency):
             },
         )
         if created:
+            _donor_learns(donation)
             audit.record("donation.completed", target=donation, amount=donation.amount)
             transaction.on_commit(forget_supporters)
             transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return donation
+
+
+def payment_mismatch_record(*, target, event_id, reasons):
+    """
+    A provider's signed confirmation that does not match what we stored: logged
+    and in the audit trail for revenue staff, and nothing else. Completing it
+    would count money that was never paid for this gift.
+    """
+    logger.error("Refused provider event %s for %s: %s", event_id, target, "; ".join(reasons))
+    audit.record("donation.payment_mismatch", target=target, event=event_id, reasons=reasons)
 
 
 def donation_refund(*, donation):

@@ -1,4 +1,3 @@
-from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,22 +13,28 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from donations import services, stripe_events
 from donations.forms import DonationForm
-from donations.models import Appeal, Campaign, Donation
-from donations.money import SYMBOLS, format_money, to_minor
+from donations.models import Appeal, Campaign, Donation, safe_utm
+from donations.money import SYMBOLS, format_money, parse_amount
 from donations.providers import get_provider
 from donations.providers.stripe import StripeProvider
 from donations.providers.testmode import TestModeProvider
 
 THANKS_SALT = "donations.thanks"
-UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
 
 def _local_path(value):
-    """Only a path on this site is kept as a gift's source: never an outside address."""
-    parts = urlsplit(value or "")
-    return (
-        parts.path if not parts.scheme and not parts.netloc and parts.path.startswith("/") else ""
-    )
+    """
+    Only a path on this site is kept as a gift's source: never an outside address,
+    nor one that the database or a spreadsheet would choke on.
+    """
+    try:
+        parts = urlsplit(value or "")
+    except ValueError:  # "//[" is not a URL at all
+        return ""
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or len(path) > 500:
+        return ""
+    return "" if any(ord(char) < 32 or ord(char) == 127 for char in path) else path
 
 
 def _campaign(slug):
@@ -60,7 +65,7 @@ def donate(request, slug=None):
                     is_anonymous=data["is_anonymous"],
                     wants_badge=data["wants_badge"],
                     source_path=_local_path(data["source"]),
-                    utm={k: request.session.get(k, "") for k in UTM_KEYS if request.session.get(k)},
+                    utm=data["utm"],
                     manual_method=form.manual_method(),
                     ip_address=request.META.get("REMOTE_ADDR"),
                     success_url=request.build_absolute_uri(reverse("donations:thanks")),
@@ -68,12 +73,10 @@ def donate(request, slug=None):
                 )
             except services.DonationRefused as refusal:
                 form.add_error(None, refusal.message)
+                form.renew_checkout_key()
             else:
                 return redirect(url or thanks_url(donation))
     else:
-        for key in UTM_KEYS:
-            if key in request.GET:
-                request.session[key] = request.GET[key][:100]
         form = DonationForm(initial=_initial(request), suggested=suggested)
     return render(
         request,
@@ -91,7 +94,8 @@ def donate(request, slug=None):
 
 
 def _initial(request):
-    initial = {"source": _local_path(request.GET.get("source", ""))}
+    """What a link may preselect; anything malformed is ignored, as if it were not there."""
+    initial = {"source": _local_path(request.GET.get("source", "")), **safe_utm(request.GET)}
     if request.GET.get("amount"):
         initial["amount"] = request.GET["amount"]
     if request.GET.get("frequency") in ("once", "month", "year"):
@@ -108,8 +112,8 @@ def _button_label(form):
     if not amount or amount == "other":
         return _("Give")
     try:
-        shown = format_money(to_minor(Decimal(amount), currency), currency)
-    except (InvalidOperation, ValueError):
+        shown = format_money(parse_amount(amount, currency), currency)
+    except ValueError:
         return _("Give")
     if frequency == "month":
         return _("Give %(amount)s / month") % {"amount": shown}
@@ -119,12 +123,12 @@ def _button_label(form):
 
 
 def _recent_donors(campaign):
+    """Each paid gift under the name typed for it: a donor record's name is not proof."""
     if not campaign or not campaign.show_donors:
         return []
     return list(
         Donation.objects.completed()
         .filter(campaign=campaign, is_anonymous=False)
-        .select_related("donor")
         .order_by("-completed_at")[:10]
     )
 
@@ -191,7 +195,7 @@ def stripe_webhook(request):
             provider="stripe",
             event_id=event["id"],
             event_type=event["type"],
-            handler=lambda: handler(event["data"]["object"]),
+            handler=lambda: handler(event["data"]["object"], event_id=event["id"]),
         )
     except stripe_events.NotYetKnown:
         # Stripe retries any non-2xx response; by then the gift it refers to will exist.

@@ -12,8 +12,12 @@ def actions():
 
 
 def test_money_events_are_logged_whoever_acts(send_stripe_event, revenue_client):
-    gift = DonationFactory(status=Donation.Status.PENDING, completed_at=None, provider="stripe")
+    gift = DonationFactory(
+        status=Donation.Status.PENDING, completed_at=None, provider="stripe",
+        provider_session_id="cs_1",
+    )  # fmt: skip
     session = {"id": "cs_1", "mode": "payment", "payment_status": "paid",
+               "amount_total": 2500, "currency": "usd",
                "payment_intent": "pi_1", "metadata": {"donation_id": str(gift.pk)}}  # fmt: skip
     send_stripe_event("checkout.session.completed", session)
     send_stripe_event("charge.refunded", {"id": "ch_1", "payment_intent": "pi_1", "refunded": True})

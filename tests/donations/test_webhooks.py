@@ -26,6 +26,8 @@ def session(gift, **fields):
         "mode": "payment",
         "payment_status": "paid",
         "payment_intent": "pi_1",
+        "amount_total": gift.amount,
+        "currency": gift.currency.lower(),
         "metadata": {"donation_id": str(gift.pk)},
         **fields,
     }
@@ -202,7 +204,9 @@ def test_the_same_event_delivered_concurrently_records_one_gift():
                     provider="stripe",
                     event_id="evt_race",
                     event_type="checkout.session.completed",
-                    handler=lambda: stripe_events.checkout_session_completed(session(gift)),
+                    handler=lambda: stripe_events.checkout_session_completed(
+                        session(gift), event_id="evt_race"
+                    ),
                 )
             )
         except OperationalError:
