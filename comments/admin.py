@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from comments.models import Comment, CommenterRule, ModerationRules, Report
-from comments.services import comment_moderate
+from comments.services import CommentChanged, comment_moderate
 from newsroom import audit
 
 MODERATED = {
@@ -20,6 +21,48 @@ MODERATED = {
     ),
     Comment.Status.REMOVED: ngettext_lazy("Removed %(n)d comment.", "Removed %(n)d comments.", "n"),
 }
+
+
+CHANGED_SINCE_READ = _(
+    "Nothing was approved: these comments changed since you read them (or were not on your "
+    "page): %(comments)s. Read them again, then decide."
+)
+
+
+class CommentAdminForm(forms.ModelForm):
+    """Carries the version the moderator opened, so a decision is about the text they read."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Comment
+        fields = ["body", "status", "is_featured"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        current = Comment.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+        if cleaned.get("seen_version") != current.first():
+            raise forms.ValidationError(
+                _(
+                    "Its author changed this comment after you opened it. Nothing was saved: "
+                    "reload the page, read the new text, then decide."
+                )
+            )
+        return cleaned
+
+
+def seen_versions(request):
+    """{id: version} of the comments the changelist showed this moderator (see `first_words`)."""
+    seen = {}
+    for value in request.POST.getlist("seen"):
+        pk, _sep, version = value.partition(":")
+        if pk.isdigit() and version.isdigit():
+            seen[int(pk)] = int(version)
+    return seen
 
 
 class ReportInline(admin.TabularInline):
@@ -35,6 +78,8 @@ class ReportInline(admin.TabularInline):
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     """The moderation queue: pending first, the reason each was held, one click to the thread."""
+
+    form = CommentAdminForm
 
     list_display = [
         "first_words",
@@ -75,6 +120,7 @@ class CommentAdmin(admin.ModelAdmin):
         "thread_link",
     ]
     fields = [
+        "seen_version",
         "thread_link",
         "article",
         "parent",
@@ -97,7 +143,13 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("comment"))
     def first_words(self, comment):
-        return Truncator(comment.body).words(12)
+        """The words the moderator reads, and which version they were, sent back with an action."""
+        return format_html(
+            '{}<input type="hidden" name="seen" value="{}:{}">',
+            Truncator(comment.body).words(12),
+            comment.pk,
+            comment.version,
+        )
 
     @admin.display(description=_("article"))
     def article_link(self, comment):
@@ -117,16 +169,37 @@ class CommentAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        """Edits save as usual; a status change goes through moderation, like the actions."""
+        """
+        Edits save as usual (a new text is a new version); a status change goes
+        through moderation, like the actions, bound to the version just saved:
+        the text the moderator had on screen.
+        """
+        if change and "body" in form.changed_data:
+            obj.revise(obj.body)
         if change and "status" in form.changed_data:
             new_status, obj.status = obj.status, form.initial["status"]
             super().save_model(request, obj, form, change)
-            comment_moderate(comments=[obj], status=new_status, by=request.user)
+            comment_moderate(
+                comments=[obj],
+                status=new_status,
+                by=request.user,
+                seen_versions={obj.pk: obj.version},
+            )
         else:
             super().save_model(request, obj, form, change)
 
     def _moderate(self, request, queryset, status):
-        changed = comment_moderate(comments=queryset, status=status, by=request.user)
+        try:
+            changed = comment_moderate(
+                comments=queryset,
+                status=status,
+                by=request.user,
+                seen_versions=seen_versions(request),
+            )
+        except CommentChanged as refusal:
+            words = ", ".join(f"“{Truncator(c.body).words(6)}”" for c in refusal.comments)
+            self.message_user(request, CHANGED_SINCE_READ % {"comments": words}, messages.ERROR)
+            return
         self.message_user(request, MODERATED[status] % {"n": len(changed)}, messages.SUCCESS)
 
     @admin.action(description=_("Approve"), permissions=["change"])

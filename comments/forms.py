@@ -8,6 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from comments.models import Comment
 
 TIMESTAMP_SALT = "comments.form-issued"
+# Also what keeps sanitizing and moderating a comment quick, whatever it holds.
+BODY_MAX_LENGTH = 5000
+BODY_ERRORS = {
+    "required": _("Please enter your comment!"),
+    "max_length": _(
+        "Please keep your comment to %(limit_value)d characters (it has %(show_value)d)."
+    ),
+}
 
 
 def issue_timestamp(article_id):
@@ -23,28 +31,37 @@ class CommentForm(forms.Form):
 
     body = forms.CharField(
         label=_("Comment"),
-        max_length=5000,
+        max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": _("Please enter your comment!")},
+        error_messages=BODY_ERRORS,
     )
     author_name = forms.CharField(
         label=_("Name"),
-        max_length=100,
-        error_messages={"required": _("Please enter your name here")},
+        max_length=Comment._meta.get_field("author_name").max_length,
+        error_messages={
+            "required": _("Please enter your name here"),
+            "max_length": _("Please enter a name of at most %(limit_value)d characters"),
+        },
     )
     author_email = forms.EmailField(
         label=_("Email"),
         help_text=_("Never shown publicly."),
+        max_length=Comment._meta.get_field("author_email").max_length,
         error_messages={
             "required": _("Please enter a valid email address"),
             "invalid": _("Please enter a valid email address"),
+            "max_length": _("Please enter an email address of at most %(limit_value)d characters"),
         },
     )
     author_url = forms.URLField(
         label=_("Website"),
         required=False,
         assume_scheme="https",
-        error_messages={"invalid": _("Please enter a valid web address")},
+        max_length=Comment._meta.get_field("author_url").max_length,
+        error_messages={
+            "invalid": _("Please enter a valid web address"),
+            "max_length": _("Please enter a web address of at most %(limit_value)d characters"),
+        },
     )
     remember = forms.BooleanField(
         label=_("Save my name and email in this browser for the next time I comment."),
@@ -110,7 +127,8 @@ class CommentForm(forms.Form):
             .first()
         )
         if parent is None:
-            raise forms.ValidationError(_("The comment you are replying to is no longer here."))
+            # Shown above the form: the field itself is hidden.
+            self.add_error(None, _("The comment you are replying to is no longer here."))
         return parent
 
     def author(self):
@@ -129,7 +147,7 @@ class CommentForm(forms.Form):
 class CommentEditForm(forms.Form):
     body = forms.CharField(
         label=_("Comment"),
-        max_length=5000,
+        max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": _("Please enter your comment!")},
+        error_messages=BODY_ERRORS,
     )

@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -6,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
-from comments.sanitize import render_comment
+from comments.sanitize import fold, render_comment
 
 # Ids in a materialized path are zero-padded so that sorting the path text
 # sorts the thread: parents before children, older siblings first.
@@ -64,6 +66,15 @@ class Comment(models.Model):
     author_name = models.CharField(_("name"), max_length=100)
     author_email = models.EmailField(_("email"))
     author_url = models.URLField(_("website"), blank=True)
+    email_verified = models.BooleanField(
+        _("email confirmed"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Posted while signed in, or from a browser that proved the address by a link "
+            "sent to it. Only confirmed comments earn trust and badges."
+        ),
+    )
     is_staff = models.BooleanField(_("staff"), default=False, editable=False)
     body = models.TextField(_("comment"))
     body_html = models.TextField(_("comment as shown"), editable=False, default="")
@@ -71,6 +82,8 @@ class Comment(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     status_reason = models.CharField(_("why"), max_length=255, blank=True)
+    was_published = models.BooleanField(_("was ever published"), default=False, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     is_featured = models.BooleanField(_("featured"), default=False)
     notify_replies = models.BooleanField(_("email me replies"), default=False)
     replies_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -134,14 +147,28 @@ class Comment(models.Model):
         own = f"{self.pk:0{PATH_DIGITS}d}"
         self.path = f"{self.parent.path}/{own}" if self.parent else own
 
-    def moderate(self, status, *, by, reason=""):
-        """Move to `status` on a moderator's (or a rule's) decision, recording who and when."""
+    def set_status(self, status, reason=""):
+        """
+        Any change of status. Once published, always "was published": its author's
+        private link can no longer change what readers have already read.
+        """
         if status not in self.Status.values:
             raise ValidationError(_("Unknown comment status."))
         self.status = status
         self.status_reason = reason
+        if status == self.Status.APPROVED:
+            self.was_published = True
+
+    def moderate(self, status, *, by, reason=""):
+        """Move to `status` on a moderator's (or a rule's) decision, recording who and when."""
+        self.set_status(status, reason)
         self.moderated_by = by
         self.moderated_at = timezone.now()
+
+    def revise(self, body):
+        """A new text is a new version: a moderator's decision names the version they read."""
+        self.body = body
+        self.version += 1
 
     def is_pending(self):
         return self.status == self.Status.PENDING
@@ -151,7 +178,8 @@ class Comment(models.Model):
         return self.status in (self.Status.PENDING, self.Status.SPAM)
 
     def can_be_edited_by_author(self):
-        return self.status == self.Status.PENDING
+        """Only while never published: a reported comment back in the queue stays as read."""
+        return self.status == self.Status.PENDING and not self.was_published
 
 
 class ModerationRules(models.Model):
@@ -196,7 +224,8 @@ class ModerationRules(models.Model):
 
     @staticmethod
     def _lines(text):
-        return [line.strip().lower() for line in text.splitlines() if line.strip()]
+        """Folded like the text they are matched against (see `comments.sanitize.fold`)."""
+        return [fold(line) for line in text.splitlines() if fold(line)]
 
     def blocklist(self):
         return self._lines(self.blocklist_words)
@@ -257,3 +286,24 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.comment} ({self.reporter})"
+
+    @staticmethod
+    def reporter_for(*, user=None, ip_address=None):
+        """
+        Who is reporting, as counted: an account, else the network the report
+        came from. An IPv6 reader holds a whole /64 (and can change addresses
+        within it at will), and one person can often use a few neighbouring
+        IPv4 addresses, so anonymous reports count once per IPv6 /64 and per
+        IPv4 /24. Several readers behind one network count as one: a report only
+        sends a comment back to a moderator, so counting too few is the safe side.
+        """
+        if user is not None and user.is_authenticated:
+            return f"user:{user.pk}"
+        try:
+            address = ipaddress.ip_address(ip_address or "")
+        except ValueError:
+            return "net:unknown"
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        prefix = 64 if address.version == 6 else 24
+        return f"net:{ipaddress.ip_network(f'{address}/{prefix}', strict=False)}"

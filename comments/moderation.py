@@ -1,8 +1,13 @@
 """
-The moderation policy: what happens to a new comment before anyone sees it.
+The moderation policy: what happens to a comment before anyone sees it.
 
-Called by `comment_post` and nowhere else. Every decision carries its reason,
+Called by the posting service and again on every edit by its author, so an
+edit meets the same rules as a new comment. Every decision carries its reason,
 which moderators see in the queue.
+
+Words are matched against what readers would see, folded (see
+`comments.sanitize.fold`), so entities, empty tags, invisible characters and
+look-alike letters do not hide a blocklisted word.
 """
 
 from dataclasses import dataclass
@@ -10,7 +15,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from comments.models import Comment, CommenterRule, ModerationRules
-from comments.sanitize import render_comment
+from comments.sanitize import fold, render_comment, visible_text
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,25 @@ def _first_match(words, text):
     return next((word for word in words if word in text), None)
 
 
+def _is_known_commenter(comment):
+    """
+    Trust follows a confirmed identity only: a typed email proves nothing, so
+    only confirmed, approved comments with the same email and name count, and
+    only for a comment that is itself confirmed (as WordPress matches both).
+    """
+    return (
+        comment.email_verified
+        and Comment.objects.approved()
+        .filter(
+            author_email__iexact=comment.author_email,
+            author_name__iexact=comment.author_name,
+            email_verified=True,
+        )
+        .exclude(pk=comment.pk)
+        .exists()
+    )
+
+
 def decide(comment) -> Decision:
     if comment.is_staff:
         return Decision(Comment.Status.APPROVED, _("Posted by staff"))
@@ -33,8 +57,12 @@ def decide(comment) -> Decision:
 
     rules = ModerationRules.current()
     everything = " ".join(
-        [comment.body, comment.author_name, email, comment.author_url, comment.ip_address or ""]
-    ).lower()
+        [
+            visible_text(comment.body),
+            fold(" ".join([comment.author_name, email, comment.author_url])),
+            comment.ip_address or "",
+        ]
+    )
     if word := _first_match(rules.blocklist(), everything):
         return Decision(Comment.Status.SPAM, _("Contains the blocklisted “%s”") % word)
     if comment.article.comments_premoderated:
@@ -46,8 +74,8 @@ def decide(comment) -> Decision:
     links = render_comment(comment.body).count("<a ")
     if rules.max_links and links >= rules.max_links:
         return Decision(Comment.Status.PENDING, _("Contains %d links") % links)
-    if rules.require_previous_approval and not (
-        Comment.objects.approved().filter(author_email__iexact=email).exists()
-    ):
+    if rules.require_previous_approval and not _is_known_commenter(comment):
+        if not comment.email_verified:
+            return Decision(Comment.Status.PENDING, _("Email address not confirmed"))
         return Decision(Comment.Status.PENDING, _("First comment from this email address"))
     return Decision(Comment.Status.APPROVED, _("Passed the moderation rules"))

@@ -6,6 +6,8 @@ as user content that passes no ranking and no window handle.
 """
 
 import re
+import unicodedata
+from html.parser import HTMLParser
 
 import bleach
 from bleach.linkifier import Linker
@@ -50,3 +52,92 @@ def _paragraphs(html):
 
 def render_comment(text):
     return _linker.linkify(_clean(_paragraphs(_clean(text or ""))))
+
+
+# Letters from other scripts that look like Latin ones, as spammers use them to
+# slip past word lists; after NFKC and casefolding, so fullwidth and capital
+# forms are already folded into these.
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a",  # Cyrillic
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "ѕ": "s",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "α": "a",  # Greek
+        "β": "b",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ɑ": "a",  # Latin look-alikes
+        "ɡ": "g",
+        "ı": "i",
+        "ℓ": "l",
+    }
+)
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text):
+    """
+    Text as word lists should see it: NFKC (fullwidth and styled letters become
+    plain ones), invisible format characters (soft hyphens, zero-width
+    characters) dropped, case folded, look-alike letters mapped to Latin ones
+    and runs of spaces made one. Every step is a single pass over the text.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = text.casefold().translate(_CONFUSABLES)
+    return _SPACES.sub(" ", text).strip()
+
+
+class _TextOnly(HTMLParser):
+    """The text a browser would show: tags dropped, entities decoded, blocks kept apart."""
+
+    BLOCKS = frozenset({"p", "br", "blockquote"})
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def visible_text(text):
+    """
+    What readers would see of a comment once published, folded for matching:
+    so `c&#97;sino`, `c<b></b>asino` and `cаsino` (Cyrillic а) all read "casino".
+    """
+    parser = _TextOnly()
+    parser.feed(render_comment(text))
+    parser.close()
+    return fold("".join(parser.parts))

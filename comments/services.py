@@ -1,16 +1,17 @@
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article
 from comments import tasks
 from comments.models import Comment, Report
-from comments.moderation import decide
+from comments.moderation import Decision, decide
 from newsroom import audit
 
 
@@ -44,14 +45,24 @@ def _check_rate(ip_address):
         )
 
 
-def _check_flood_and_duplicates(*, article, email, ip_address, body):
-    recent = timezone.now() - timedelta(seconds=settings.COMMENTS_FLOOD_SECONDS)
-    same_sender = Q(author_email__iexact=email)
-    if ip_address:
-        same_sender |= Q(ip_address=ip_address)
-    flood_checked = settings.COMMENTS_FLOOD_SECONDS > 0
-    if flood_checked and Comment.objects.filter(same_sender, created_at__gte=recent).exists():
-        raise CommentRejected(_("You are posting comments too quickly. Slow down."))
+def take_flood_slot(*, email, ip_address):
+    """
+    Claim this sender's one post per COMMENTS_FLOOD_SECONDS, by email and by
+    address. `cache.add` is atomic in the local cache and in Redis, so two
+    requests racing on several workers cannot both get the slot, even before
+    either comment is committed.
+    """
+    seconds = settings.COMMENTS_FLOOD_SECONDS
+    if seconds <= 0:
+        return
+    senders = [f"email:{email.strip().lower()}"] + ([f"ip:{ip_address}"] if ip_address else [])
+    for sender in senders:
+        digest = hashlib.sha256(sender.encode()).hexdigest()[:32]
+        if not cache.add(f"comments:flood:{digest}", 1, timeout=seconds):
+            raise CommentRejected(_("You are posting comments too quickly. Slow down."))
+
+
+def _check_duplicate(*, article, email, body):
     if Comment.objects.filter(
         article=article, author_email__iexact=email, body__iexact=body.strip()
     ).exists():
@@ -77,32 +88,37 @@ def comment_post(
     ip_address=None,
     user_agent="",
     notify_replies=False,
+    email_verified=False,
 ) -> Comment:
     """
     Store a reader's comment with the moderation policy's verdict, or raise
     CommentRejected. Emails go out after the commit and can never undo it.
+    `email_verified` says the sender proved the address (signed in, or a
+    browser that followed a link sent to it); the view decides, this trusts it.
     """
     if not comments_are_open(article):
         raise CommentRejected(_("Comments are closed."))
     _check_rate(ip_address)
-    _check_flood_and_duplicates(
-        article=article, email=author_email, ip_address=ip_address, body=body
-    )
+    take_flood_slot(email=author_email, ip_address=ip_address)
+    _check_duplicate(article=article, email=author_email, body=body)
+    signed_in = bool(user and user.is_authenticated)
     comment = Comment(
         article=article,
         body=body.strip(),
         author_name=author_name.strip(),
         author_email=author_email.strip().lower(),
         author_url=author_url.strip(),
-        user=user if user and user.is_authenticated else None,
-        is_staff=bool(user and user.is_authenticated and user.is_staff),
+        email_verified=signed_in or email_verified,
+        user=user if signed_in else None,
+        is_staff=signed_in and user.is_staff,
         ip_address=ip_address,
-        user_agent=user_agent[:500],
+        # Browsers send what they like; PostgreSQL refuses NUL in text.
+        user_agent=user_agent.replace("\x00", "")[:500],
         notify_replies=notify_replies,
     )
     comment.place_under(parent)
     decision = decide(comment)
-    comment.status, comment.status_reason = decision.status, decision.reason
+    comment.set_status(decision.status, decision.reason)
     with transaction.atomic():
         comment.save()
         comment.set_path()
@@ -129,13 +145,37 @@ def _tell_moderators():
         tasks.send_moderator_digest.enqueue()
 
 
-def comment_moderate(*, comments, status, by, reason="") -> list[Comment]:
+class CommentChanged(Exception):
+    """The moderator decided on a version of a comment that is no longer its text."""
+
+    def __init__(self, comments):
+        super().__init__(comments)
+        self.comments = comments
+
+
+def comment_moderate(*, comments, status, by, reason="", seen_versions=None) -> list[Comment]:
     """
     A moderator's decision on each comment, in one transaction. Authors of
     held comments now approved are told, and so are readers awaiting replies.
+
+    `seen_versions` ({id: version}) binds an approval to the text the moderator
+    read: if any comment is missing from it or has changed since, nothing is
+    decided and CommentChanged names those comments. The rows are locked first,
+    so an author's edit cannot slip in between the check and the approval.
     """
     changed = []
     with transaction.atomic():
+        locked = (
+            Comment.objects.select_for_update()
+            .select_related("article")
+            .filter(pk__in=[comment.pk for comment in comments])
+            .order_by("pk")
+        )
+        comments = list(locked)
+        if seen_versions is not None and status == Comment.Status.APPROVED:
+            stale = [c for c in comments if seen_versions.get(c.pk) != c.version]
+            if stale:
+                raise CommentChanged(stale)
         for comment in comments:
             if comment.status == status:
                 continue
@@ -185,18 +225,84 @@ def comment_report(*, comment, reporter) -> bool:
     return True
 
 
-def comment_edit_by_author(*, comment, body):
-    """The author's own correction, allowed while a moderator has not yet decided."""
-    if not comment.can_be_edited_by_author():
-        raise CommentRejected(_("This comment has been moderated and can no longer be changed."))
-    comment.body = body.strip()
-    comment.save()
+def _locked_for_author(comment, message):
+    """The author's row, locked, or CommentRejected once it is no longer theirs to change."""
+    current = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+    if current is None or not current.can_be_edited_by_author():
+        raise CommentRejected(message)
+    return current
 
 
-def comment_withdraw(*, comment):
-    if not comment.can_be_edited_by_author():
-        raise CommentRejected(_("This comment has been moderated and can no longer be withdrawn."))
-    comment.delete()
+def comment_edit_by_author(*, comment, body) -> Comment:
+    """
+    The author's own correction, allowed only while never published. The new
+    text meets the moderation policy like a new comment (a blocklisted word
+    sends it to spam, links hold it), and an edit never publishes a comment a
+    moderator has already held.
+    """
+    with transaction.atomic():
+        comment = _locked_for_author(
+            comment, _("This comment has been moderated and can no longer be changed.")
+        )
+        comment.revise(body.strip())
+        decision = decide(comment)
+        if decision.status == Comment.Status.APPROVED and comment.moderated_at is not None:
+            decision = Decision(Comment.Status.PENDING, comment.status_reason)
+        comment.set_status(decision.status, decision.reason)
+        comment.save()
+        if comment.status == Comment.Status.APPROVED:
+            comment_recount(article_ids=[comment.article_id])
+        transaction.on_commit(lambda: _after_editing(comment))
+    return comment
+
+
+def _after_editing(comment):
+    if comment.status == Comment.Status.APPROVED:
+        tasks.send_reply_notification.enqueue(comment.pk)
+    elif comment.status == Comment.Status.PENDING:
+        _tell_moderators()
+
+
+def comment_withdraw(*, comment) -> None:
+    """
+    The author takes back a comment never published. One with replies stays
+    as the "removed" placeholder, so nobody else's words go with it; either
+    way the withdrawal is in the audit log and the article's count is recounted.
+    """
+    with transaction.atomic():
+        comment = _locked_for_author(
+            comment, _("This comment has been moderated and can no longer be withdrawn.")
+        )
+        has_replies = Comment.objects.filter(parent=comment).exists()
+        audit.record("comment.withdrawn", target=comment, kept_as_placeholder=has_replies)
+        if has_replies:
+            comment.set_status(Comment.Status.REMOVED, _("Withdrawn by its author"))
+            comment.save()
+        else:
+            comment.delete()
+        comment_recount(article_ids=[comment.article_id])
+
+
+def comment_confirm_email(*, comment) -> Comment:
+    """
+    The author followed the private link sent to the address and pressed the
+    button: the address is proven for this comment. A comment the policy held
+    only while unproven, and no person has looked at, gets the policy's
+    verdict again, as if it had been posted from a proven browser.
+    """
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment.pk).first()
+        if comment is None or comment.email_verified:
+            return comment
+        comment.email_verified = True
+        if comment.is_pending() and comment.moderated_at is None:
+            decision = decide(comment)
+            comment.set_status(decision.status, decision.reason)
+        comment.save()
+        if comment.status == Comment.Status.APPROVED:
+            comment_recount(article_ids=[comment.article_id])
+            transaction.on_commit(lambda: tasks.send_reply_notification.enqueue(comment.pk))
+    return comment
 
 
 def comment_set_reply_notifications(*, comment, enabled):

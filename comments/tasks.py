@@ -4,11 +4,13 @@ from the database queue in production. A failing mail server fails the task,
 never the reader's request, and the comment is already stored.
 """
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -39,11 +41,29 @@ def _manage_url(comment):
     return absolute(reverse("comments:manage", args=[manage_token(comment)]))
 
 
+def claim_receipt(email):
+    """
+    At most COMMENTS_RECEIPTS_PER_HOUR receipts an hour to one address, counted
+    in the shared cache (add, then incr: both atomic in the local cache and
+    Redis), so the comment form cannot be used to bury someone in our email.
+    """
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    key = f"comments:receipts:{digest}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(key, 0, timeout=3600 + 60)
+    return cache.incr(key) <= settings.COMMENTS_RECEIPTS_PER_HOUR
+
+
 @task()
 def send_comment_receipt(comment_id):
-    """The commenter's copy: what they wrote, where it stands, their private link."""
+    """
+    The commenter's private link. Only to a proven address does it repeat what
+    they wrote: anyone can type any address into the form, and we must not mail
+    a stranger's text to it under our name.
+    """
     comment = _comment(comment_id)
     if comment is None or comment.user_id or comment.status == Comment.Status.SPAM:
+        return
+    if not claim_receipt(comment.author_email):
         return
     _send(
         "comments/email/receipt.txt",
@@ -79,6 +99,7 @@ def send_reply_notification(reply_id):
     if (
         parent is None
         or not parent.notify_replies
+        or not parent.email_verified  # reply emails only to an address that asked, proven
         or parent.author_email == reply.author_email
         or parent.status in (Comment.Status.SPAM, Comment.Status.REMOVED)
     ):

@@ -8,12 +8,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from articles.models import Article
 from comments import services
 from comments.forms import CommentEditForm, CommentForm
-from comments.models import Comment
+from comments.models import Comment, Report
 from comments.tokens import comment_for_manage_token, comment_for_unsubscribe_token
 
 OWN_COMMENTS_SESSION_KEY = "comments_own"
 REMEMBER_COOKIE = "comment_author"
 REMEMBER_SECONDS = 365 * 24 * 3600
+PROOF_COOKIE = "comment_email_proof"
+PROOF_SECONDS = 365 * 24 * 3600
 
 
 def client_ip(request):
@@ -41,6 +43,7 @@ def post_comment(request, article_id):
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 notify_replies=form.cleaned_data["notify_replies"],
+                email_verified=proves_email(request, form.author()["author_email"]),
                 **form.author(),
             )
         except services.CommentRejected as rejection:
@@ -53,6 +56,30 @@ def post_comment(request, article_id):
     return render(
         request, "comments/comment_form.html", {"form": form, "article": article}, status=400
     )
+
+
+def prove_email(request, response, email):
+    """
+    This browser followed a link sent to `email` and pressed the button: a signed
+    cookie says so for a year, so its comments with that address are confirmed.
+    """
+    response.set_signed_cookie(
+        PROOF_COOKIE,
+        email.lower(),
+        salt=PROOF_COOKIE,
+        max_age=PROOF_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+def proves_email(request, email):
+    """True when this browser has proven `email` (see prove_email); typing it proves nothing."""
+    proven = request.get_signed_cookie(
+        PROOF_COOKIE, default="", salt=PROOF_COOKIE, max_age=PROOF_SECONDS
+    )
+    return bool(proven) and proven == email.strip().lower()
 
 
 def remember_author(request, response, form):
@@ -90,10 +117,7 @@ def report_comment(request, comment_id):
     comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
     if request.method == "GET":
         return render(request, "comments/comment_report.html", {"comment": comment})
-    if request.user.is_authenticated:
-        reporter = f"user:{request.user.pk}"
-    else:
-        reporter = f"ip:{client_ip(request)}"
+    reporter = Report.reporter_for(user=request.user, ip_address=client_ip(request))
     services.comment_report(comment=comment, reporter=reporter)
     messages.success(request, _("Thank you. A moderator will look at this comment."))
     return redirect(comment.get_absolute_url())
@@ -101,34 +125,47 @@ def report_comment(request, comment_id):
 
 @require_http_methods(["GET", "POST"])
 def manage_comment(request, token):
-    """The commenter's private page, reached from the link in their email."""
+    """
+    The commenter's private page, reached from the link in their email. Any
+    button pressed here proves the address (a GET proves nothing: mail
+    scanners open links), for this comment and for this browser's next ones.
+    """
     comment = comment_for_manage_token(token)
     if comment is None:
         return render(request, "comments/comment_link_expired.html", status=404)
     form = CommentEditForm(initial={"body": comment.body})
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "edit":
-                form = CommentEditForm(request.POST)
-                if form.is_valid():
-                    services.comment_edit_by_author(comment=comment, body=form.cleaned_data["body"])
-                    messages.success(request, _("Your comment was updated."))
-                    return redirect(request.path)
-            elif action == "withdraw":
-                services.comment_withdraw(comment=comment)
-                messages.success(request, _("Your comment was withdrawn."))
-                return redirect(comment.article.get_absolute_url())
-            elif action in ("notify-on", "notify-off"):
-                services.comment_set_reply_notifications(
-                    comment=comment, enabled=action == "notify-on"
-                )
-                messages.success(request, _("Your email preferences were saved."))
-                return redirect(request.path)
-        except services.CommentRejected as rejection:
-            messages.error(request, rejection.message)
-            return redirect(request.path)
+        response = _manage_action(request, comment)
+        if response is not None:
+            if comment.email_verified or services.comment_confirm_email(comment=comment):
+                prove_email(request, response, comment.author_email)
+            return response
+        form = CommentEditForm(request.POST)
     return render(request, "comments/comment_manage.html", {"comment": comment, "form": form})
+
+
+def _manage_action(request, comment):
+    """The redirect after the action, or None to show the edit form again with its errors."""
+    action = request.POST.get("action")
+    try:
+        if action == "edit":
+            form = CommentEditForm(request.POST)
+            if not form.is_valid():
+                return None
+            services.comment_edit_by_author(comment=comment, body=form.cleaned_data["body"])
+            messages.success(request, _("Your comment was updated."))
+        elif action == "withdraw":
+            services.comment_withdraw(comment=comment)
+            messages.success(request, _("Your comment was withdrawn."))
+            return redirect(comment.article.get_absolute_url())
+        elif action in ("notify-on", "notify-off"):
+            services.comment_set_reply_notifications(comment=comment, enabled=action == "notify-on")
+            messages.success(request, _("Your email preferences were saved."))
+        else:
+            messages.success(request, _("Thank you: your email address is confirmed."))
+    except services.CommentRejected as rejection:
+        messages.error(request, rejection.message)
+    return redirect(request.path)
 
 
 @csrf_exempt  # mail clients send RFC 8058 one-click POSTs with no session and no token

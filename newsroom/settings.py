@@ -202,6 +202,8 @@ COMMENTS_FORM_MAX_SECONDS = env.int("COMMENTS_FORM_MAX_SECONDS", default=2 * 24 
 COMMENTS_LINK_DAYS = env.int("COMMENTS_LINK_DAYS", default=30)
 COMMENTS_REPLY_EMAIL_MINUTES = env.int("COMMENTS_REPLY_EMAIL_MINUTES", default=30)
 COMMENTS_MODERATOR_EMAIL_MINUTES = env.int("COMMENTS_MODERATOR_EMAIL_MINUTES", default=15)
+# Receipts to one address per hour, however many comments name it.
+COMMENTS_RECEIPTS_PER_HOUR = env.int("COMMENTS_RECEIPTS_PER_HOUR", default=3)
 # Functions {email: [badge]} consulted for each thread; donors get "Supporter".
 COMMENTS_BADGE_PROVIDERS = ["donations.badges.supporter_badges"]
 

@@ -135,3 +135,9 @@ class DonationFactory(factory.django.DjangoModelFactory):
     provider = "test"
     status = Donation.Status.COMPLETED
     completed_at = factory.LazyFunction(timezone.now)
+
+
+class VerifiedCommentFactory(CommentFactory):
+    """An approved comment whose author proved their address (signed in, or by the emailed link)."""
+
+    email_verified = True

@@ -25,9 +25,10 @@ def comment_thread(context, article):
     request = context["request"]
     own_ids = request.session.get(OWN_COMMENTS_SESSION_KEY, [])
     thread = nest(visible(list(Comment.objects.for_thread(article, own_ids=own_ids))))
-    badges = badges_for({comment.author_email for comment in thread})
+    # Badges name who someone is, so only a confirmed address earns them: anyone can type one.
+    badges = badges_for({comment.author_email for comment in thread if comment.email_verified})
     for comment in thread:
-        comment.badges = badges.get(comment.author_email, [])
+        comment.badges = badges.get(comment.author_email, []) if comment.email_verified else []
     reply_to = _reply_target(request, thread)
     form = CommentForm(
         article=article,

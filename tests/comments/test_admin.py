@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,14 @@ from tests.factories import ArticleFactory, CommentFactory
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/comments/comment/"
+
+
+def act_on_queue(client, action, comments, **query):
+    """As a moderator does: open the queue, tick the comments, choose the action."""
+    page = client.get(QUEUE, query).content.decode()
+    seen = re.findall(r'<input type="hidden" name="seen" value="([0-9:]+)">', page)
+    data = {"action": action, "_selected_action": [c.pk for c in comments], "seen": seen}
+    return client.post(QUEUE, data, follow=True)
 
 
 def test_queue_shows_reason_reports_and_how_long_the_oldest_waited(moderator_client):
@@ -37,9 +46,7 @@ def test_bulk_approve_publishes_tells_the_author_and_records_who(
 ):
     held = CommentFactory(status=Comment.Status.PENDING, author_email="rosa@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        response = moderator_client.post(
-            QUEUE, {"action": "approve", "_selected_action": [held.pk]}, follow=True
-        )
+        response = act_on_queue(moderator_client, "approve", [held])
     assert "Approved 1 comment." in response.content.decode()
     held.refresh_from_db()
     assert held.status == Comment.Status.APPROVED and held.moderated_by == moderator
@@ -63,6 +70,7 @@ def test_changing_status_on_the_comment_page_goes_through_moderation(moderator_c
     moderator_client.post(
         f"{QUEUE}{comment.pk}/change/",
         {
+            "seen_version": "1",
             "body": "Held text, trimmed",
             "status": "approved",
             "is_featured": "on",

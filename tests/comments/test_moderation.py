@@ -2,7 +2,7 @@ import pytest
 
 from comments.models import Comment, CommenterRule, ModerationRules
 from comments.moderation import decide
-from tests.factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory, VerifiedCommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +13,13 @@ def new_comment(**fields):
     fields.setdefault("author_email", "julio@example.org")
     fields.setdefault("body", "Calls seem to have been blocked since last night.")
     fields.setdefault("ip_address", "198.51.100.4")
+    fields.setdefault("email_verified", True)
     return Comment(**fields)
 
 
 @pytest.fixture
 def known_commenter():
-    CommentFactory(author_email="julio@example.org")
+    VerifiedCommentFactory(author_name="Julio", author_email="julio@example.org")
 
 
 def rules(**changes):
@@ -32,6 +33,25 @@ def test_first_time_commenters_are_held():
     decision = decide(new_comment())
     assert decision.status == Comment.Status.PENDING
     assert decision.reason == "First comment from this email address"
+
+
+def test_typing_a_regulars_email_earns_none_of_their_trust(known_commenter):
+    """The attack: a stranger types a regular's email; without proof it is held."""
+    decision = decide(new_comment(email_verified=False))
+    assert decision.status == Comment.Status.PENDING
+    assert decision.reason == "Email address not confirmed"
+
+
+def test_only_confirmed_approved_comments_make_a_regular():
+    CommentFactory(author_name="Julio", author_email="julio@example.org")  # typed, never proven
+    decision = decide(new_comment())
+    assert decision.status == Comment.Status.PENDING
+    assert decision.reason == "First comment from this email address"
+
+
+def test_a_regular_is_known_by_email_and_name_together(known_commenter):
+    assert decide(new_comment(author_name="Julio C.")).status == Comment.Status.PENDING
+    assert decide(new_comment(author_name="JULIO")).status == Comment.Status.APPROVED
 
 
 def test_known_commenters_are_approved(known_commenter):
@@ -86,3 +106,51 @@ def test_banned_commenter_goes_to_spam(known_commenter):
 
 def test_staff_are_approved_directly():
     assert decide(new_comment(is_staff=True)).status == Comment.Status.APPROVED
+
+
+DISGUISES = [
+    "c&#97;sino",
+    "c&#x61;sino",
+    "c<b></b>asino",
+    "c<em>a</em>sino",
+    "ca\u00adsino",  # soft hyphen
+    "cas\u200bino",  # zero-width space
+    "cas\u200cino",
+    "cas\u200dino",
+    "cas\u2060ino",
+    "cas\ufeffino",
+    "c\u0430sino",  # Cyrillic а
+    "\u0441asin\u043e",  # Cyrillic с and о
+    "casin\u043e",
+    "\uff43\uff41\uff53\uff49\uff4e\uff4f",  # fullwidth
+    "CASINO",
+    "\U0001d41c\U0001d41a\U0001d42c\U0001d422\U0001d427\U0001d428",  # mathematical bold
+]
+
+
+@pytest.mark.parametrize("word", DISGUISES)
+def test_blocklist_matches_what_readers_would_see(known_commenter, word):
+    rules(blocklist_words="Casino")
+    decision = decide(new_comment(body=f"Best online {word} bonus here"))
+    assert decision.status == Comment.Status.SPAM
+    assert decision.reason == "Contains the blocklisted “casino”"
+
+
+@pytest.mark.parametrize("word", DISGUISES)
+def test_moderation_words_match_what_readers_would_see(known_commenter, word):
+    rules(moderation_words="casino")
+    decision = decide(new_comment(body=f"Best online {word} bonus here"))
+    assert decision.status == Comment.Status.PENDING
+    assert decision.reason == "Contains the watched “casino”"
+
+
+def test_disguised_blocklisted_name_goes_to_spam(known_commenter):
+    rules(blocklist_words="cheap pills")
+    decision = decide(new_comment(author_name="Ch\u0435ap\u00a0p\u200bills"))
+    assert decision.status == Comment.Status.SPAM
+
+
+def test_words_that_merely_look_escaped_are_not_matched(known_commenter):
+    """An escaped entity is shown as typed (`c&#97;sino` in text), so it is not the word."""
+    rules(blocklist_words="casino")
+    assert decide(new_comment(body="c&amp;#97;sino")).status == Comment.Status.APPROVED

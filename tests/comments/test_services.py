@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from comments import services
 from comments.models import Comment, Report
-from tests.factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory, VerifiedCommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_first_comment_is_held_and_its_author_gets_a_private_link(
 ):
     article = ArticleFactory(title="Peru Takes the Lead")
     with django_capture_on_commit_callbacks(execute=True):
-        comment = post(article)
+        comment = post(article, email_verified=True)
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PENDING
     assert comment.path == f"{comment.pk:010d}"
@@ -37,9 +37,11 @@ def test_first_comment_is_held_and_its_author_gets_a_private_link(
 
 def test_approved_comment_updates_the_article_count():
     article = ArticleFactory()
-    CommentFactory(article=article, author_email="rosa@example.org")
+    VerifiedCommentFactory(
+        article=article, author_name="Rosa Elena", author_email="rosa@example.org"
+    )
     services.comment_recount(article_ids=[article.pk])
-    post(article)
+    post(article, email_verified=True)
     article.refresh_from_db()
     assert article.comment_count == 2
 
@@ -113,13 +115,22 @@ def test_reply_notification_is_opt_in_throttled_and_unsubscribable(
 ):
     settings.COMMENTS_REPLY_EMAIL_MINUTES = 30
     article = ArticleFactory()
-    parent = CommentFactory(article=article, author_email="julio@example.org", notify_replies=True)
-    quiet = CommentFactory(article=article, author_email="quiet@example.org")
-    CommentFactory(article=article, author_email="gustavo@example.org")  # known commenter
+    parent = VerifiedCommentFactory(
+        article=article, author_email="julio@example.org", notify_replies=True
+    )
+    quiet = VerifiedCommentFactory(article=article, author_email="quiet@example.org")
+    VerifiedCommentFactory(
+        article=article, author_name="Gustavo", author_email="gustavo@example.org"
+    )
+    reply = {
+        "author_name": "Gustavo",
+        "author_email": "gustavo@example.org",
+        "email_verified": True,
+    }
     with django_capture_on_commit_callbacks(execute=True):
-        post(article, parent=parent, author_email="gustavo@example.org", body="Same here.")
-        post(article, parent=parent, author_email="gustavo@example.org", body="Still slow.")
-        post(article, parent=quiet, author_email="gustavo@example.org", body="Hello?")
+        post(article, parent=parent, body="Same here.", **reply)
+        post(article, parent=parent, body="Still slow.", **reply)
+        post(article, parent=quiet, body="Hello?", **reply)
     replies = [m for m in mail.outbox if m.to == ["julio@example.org"]]
     assert len(replies) == 1
     assert "replied to your comment" in replies[0].subject
