@@ -17,7 +17,12 @@ class DonationForm(forms.Form):
     the reader typed them and turned into the currency's smallest unit.
     """
 
-    amount = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect, required=False)
+    amount = forms.ChoiceField(
+        label=_("Amount"),
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the amounts, or type another.")},
+    )
     other_amount = forms.CharField(label=_("Other amount"), required=False, max_length=12)
     currency = forms.ChoiceField(label=_("Currency"))
     frequency = forms.ChoiceField(

@@ -27,14 +27,16 @@ def _local_path(value):
     Only a path on this site is kept as a gift's source: never an outside address,
     nor one that the database or a spreadsheet would choke on.
     """
+    value = value or ""
+    # Checked before parsing: urlsplit quietly drops tabs and line breaks.
+    if len(value) > 500 or any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return ""
     try:
-        parts = urlsplit(value or "")
+        parts = urlsplit(value)
     except ValueError:  # "//[" is not a URL at all
         return ""
-    path = parts.path
-    if parts.scheme or parts.netloc or not path.startswith("/") or len(path) > 500:
-        return ""
-    return "" if any(ord(char) < 32 or ord(char) == 127 for char in path) else path
+    local = not parts.scheme and not parts.netloc and parts.path.startswith("/")
+    return parts.path if local else ""
 
 
 def _campaign(slug):
