@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, HomeSitemap, SectionSitemap
-from newsroom import views
+from newsroom import security, views
 
 SITEMAPS = {
     "home": HomeSitemap,
@@ -18,8 +18,16 @@ SITEMAPS = {
 
 admin.site.site_header = settings.SITE_NAME
 admin.site.site_title = settings.SITE_NAME
+# The extra "Authentication code" field, required only of staff who set up an app.
+admin.site.login_form = security.AdminSignInForm
 
 urlpatterns = [
+    # Inside the admin's path, before the admin's own catch-all 404.
+    path(
+        f"{settings.ADMIN_URL}two-factor/",
+        admin.site.admin_view(views.two_factor),
+        name="two_factor",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon),

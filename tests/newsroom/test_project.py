@@ -20,20 +20,32 @@ PRINT_BACKENDS = (
 )
 
 
-def import_settings(**environ):
-    """Import the settings in a fresh interpreter, with only the given environment."""
+# A key as `get_random_secret_key()` makes them: 50 characters, many different ones.
+STRONG_KEY = "k3#v9!q2@w8$e7%r6^t5&y4*u1(i0)o-p=a_s+d[f]g{h}j|l;z"
+PRODUCTION = {
+    "DEBUG": "off",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "news.example.org",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/newsroom",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def run_python(*args, code=None, **environ):
+    """Run Python in a fresh interpreter, with only the given environment."""
     env = {"PATH": os.environ["PATH"], "HOME": str(ROOT), **environ}
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PRINT_BACKENDS,
-        ],
+        [sys.executable, *(["-c", code] if code else args)],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def import_settings(code=PRINT_BACKENDS, **environ):
+    """Import the settings in a fresh interpreter, with only the given environment."""
+    return run_python(code=code, **environ)
 
 
 def test_missing_secret_key_with_debug_off_is_a_clear_startup_error():
@@ -42,18 +54,75 @@ def test_missing_secret_key_with_debug_off_is_a_clear_startup_error():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me",
+        "x" * 50,  # long, but 1 different character
+        "abcd" * 20,  # long, but 4 different characters
+        STRONG_KEY[:49],
+        "django-insecure-" + STRONG_KEY,
+    ],
+)
+def test_a_weak_secret_key_with_debug_off_is_a_clear_startup_error(key):
+    result = import_settings(**{**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak for DEBUG off" in result.stderr
+
+
+def test_a_weak_secret_key_is_fine_on_a_developers_machine():
+    assert import_settings(DEBUG="on", SECRET_KEY="change-me").returncode == 0
+
+
 def test_production_is_configured_by_environment_alone():
-    result = import_settings(
-        DEBUG="off",
-        SECRET_KEY="x" * 50,
-        DATABASE_URL="postgres://postgres@127.0.0.1:5432/newsroom",
-        CACHE_URL="redis://127.0.0.1:6379/0",
-    )
+    result = import_settings(**PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+PRINT_HSTS = (
+    "import newsroom.settings as s; "
+    "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+)
+
+
+def test_hsts_for_a_year_once_https_is_enforced():
+    result = import_settings(code=PRINT_HSTS, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["31536000", "False", "False"]
+
+
+def test_hsts_off_when_https_is_not_enforced_and_subdomains_opt_in():
+    no_https = import_settings(code=PRINT_HSTS, **PRODUCTION, SECURE_SSL_REDIRECT="off")
+    assert no_https.stdout.split()[0] == "0"
+    opted_in = import_settings(
+        code=PRINT_HSTS,
+        **PRODUCTION,
+        SECURE_HSTS_SECONDS="600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="on",
+    )
+    assert opted_in.stdout.split() == ["600", "True", "False"]
+
+
+def test_deploy_check_is_clean_in_production():
+    result = run_python("manage.py", "check", "--deploy", "--fail-level", "DEBUG", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+PRINT_SIGNIN = "import newsroom.settings as s; print(s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME)"
+
+
+def test_sign_in_throttle_is_configured_by_environment():
+    default = import_settings(code=PRINT_SIGNIN, **PRODUCTION)
+    assert default.stdout.split() == ["10", "0:15:00"]
+    tuned = import_settings(
+        code=PRINT_SIGNIN, **PRODUCTION, SIGNIN_FAILURE_LIMIT="5", SIGNIN_LOCKOUT_MINUTES="60"
+    )
+    assert tuned.stdout.split() == ["5", "1:00:00"]
 
 
 @pytest.mark.django_db
