@@ -122,6 +122,9 @@ class Comment(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_comment(self.body)
+        # Once published, always "was published", however the status got there: its
+        # author's private link can no longer change what readers have read.
+        self.was_published = self.was_published or self.status == self.Status.APPROVED
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -148,16 +151,11 @@ class Comment(models.Model):
         self.path = f"{self.parent.path}/{own}" if self.parent else own
 
     def set_status(self, status, reason=""):
-        """
-        Any change of status. Once published, always "was published": its author's
-        private link can no longer change what readers have already read.
-        """
+        """Any change of status, with its reason; `save()` remembers a publication."""
         if status not in self.Status.values:
             raise ValidationError(_("Unknown comment status."))
         self.status = status
         self.status_reason = reason
-        if status == self.Status.APPROVED:
-            self.was_published = True
 
     def moderate(self, status, *, by, reason=""):
         """Move to `status` on a moderator's (or a rule's) decision, recording who and when."""

@@ -56,10 +56,13 @@ def take_flood_slot(*, email, ip_address):
     if seconds <= 0:
         return
     senders = [f"email:{email.strip().lower()}"] + ([f"ip:{ip_address}"] if ip_address else [])
+    taken = []
     for sender in senders:
-        digest = hashlib.sha256(sender.encode()).hexdigest()[:32]
-        if not cache.add(f"comments:flood:{digest}", 1, timeout=seconds):
+        key = f"comments:flood:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
+        if not cache.add(key, 1, timeout=seconds):
+            cache.delete_many(taken)  # a refused post keeps no slot
             raise CommentRejected(_("You are posting comments too quickly. Slow down."))
+        taken.append(key)
 
 
 def _check_duplicate(*, article, email, body):
