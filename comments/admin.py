@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from comments.models import Comment, CommenterRule, ModerationRules, Report
-from comments.services import CommentChanged, comment_moderate
+from comments.services import CommentChanged, comment_delete, comment_moderate
 from newsroom import audit
 
 MODERATED = {
@@ -137,6 +137,20 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # comments come from readers, through the site
+
+    def delete_model(self, request, obj):
+        """Deleting goes through the service: audited, recounted, replies kept."""
+        comment_delete(comment=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for comment in queryset.select_related("article"):
+            comment_delete(comment=comment, by=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation lists only the comments chosen: their replies are never deleted."""
+        _cascade, _counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        chosen = [str(comment) for comment in objs]
+        return chosen, {Comment._meta.verbose_name_plural: len(chosen)}, perms_needed, protected
 
     def get_ordering(self, request):
         return ["created_at"] if request.GET.get("status__exact") == "pending" else ["-created_at"]

@@ -267,23 +267,34 @@ def _after_editing(comment):
 
 
 def comment_withdraw(*, comment) -> None:
-    """
-    The author takes back a comment never published. One with replies stays
-    as the "removed" placeholder, so nobody else's words go with it; either
-    way the withdrawal is in the audit log and the article's count is recounted.
-    """
+    """The author takes back a comment never published (see `comment_delete`)."""
     with transaction.atomic():
         comment = _locked_for_author(
             comment, _("This comment has been moderated and can no longer be withdrawn.")
         )
-        has_replies = Comment.objects.filter(parent=comment).exists()
-        audit.record("comment.withdrawn", target=comment, kept_as_placeholder=has_replies)
-        if has_replies:
-            comment.set_status(Comment.Status.REMOVED, _("Withdrawn by its author"))
-            comment.save()
-        else:
-            comment.delete()
-        comment_recount(article_ids=[comment.article_id])
+        _delete(comment, action="comment.withdrawn", by=None, reason=_("Withdrawn by its author"))
+
+
+def comment_delete(*, comment, by) -> None:
+    """A moderator deletes a comment outright, from the admin (see `_delete`)."""
+    with transaction.atomic():
+        _delete(comment, action="comment.deleted", by=by, reason=_("Deleted by a moderator"))
+
+
+def _delete(comment, *, action, by, reason):
+    """
+    A comment with replies stays as the "removed" placeholder, so nobody else's
+    words go with it; either way the removal is in the audit log and the
+    article's count is recounted.
+    """
+    has_replies = Comment.objects.filter(parent=comment).exists()
+    audit.record(action, actor=by, target=comment, kept_as_placeholder=has_replies)
+    if has_replies:
+        comment.moderate(Comment.Status.REMOVED, by=by, reason=reason)
+        comment.save()
+    else:
+        comment.delete()
+    comment_recount(article_ids=[comment.article_id])
 
 
 def comment_confirm_email(*, comment) -> Comment:

@@ -514,3 +514,27 @@ def test_an_author_edit_never_publishes_what_a_moderator_held(client, article):
     client.post(manage_url(held), {"action": "edit", "body": "Innocent now"})
     held.refresh_from_db()
     assert held.status == Comment.Status.PENDING and held.body == "Innocent now"
+
+
+def test_deleting_in_the_admin_keeps_replies_audits_and_recounts(moderator_client, article):
+    parent = CommentFactory(article=article, body="Parent words")
+    reply = CommentFactory(article=article, parent=parent, body="Reply words")
+    alone = CommentFactory(article=article, body="Alone words")
+    services.comment_recount(article_ids=[article.pk])
+    confirm = moderator_client.post(
+        QUEUE, {"action": "delete_selected", "_selected_action": [parent.pk, alone.pk]}
+    )
+    assert "Reply words" not in text(confirm)  # not listed as going with its parent
+    moderator_client.post(
+        QUEUE,
+        {"action": "delete_selected", "_selected_action": [parent.pk, alone.pk], "post": "yes"},
+    )
+    parent.refresh_from_db()
+    assert parent.status == Comment.Status.REMOVED
+    assert Comment.objects.filter(pk=reply.pk).exists()
+    assert not Comment.objects.filter(pk=alone.pk).exists()
+    assert AuditEntry.objects.filter(action="comment.deleted").count() == 2
+    article.refresh_from_db()
+    assert article.comment_count == 1
+    page = thread_of(article)
+    assert "This comment was removed." in page and "Reply words" in page

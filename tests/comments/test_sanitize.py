@@ -1,9 +1,13 @@
+import time
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
 
-from comments.sanitize import render_comment
+from comments.models import Comment
+from comments.sanitize import render_comment, visible_text
+from comments.tokens import manage_token
+from tests.factories import ArticleFactory, CommentFactory
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -81,3 +85,45 @@ def test_urls_become_links_that_pass_no_ranking():
 
 def test_plain_text_is_escaped_not_interpreted():
     assert render_comment("5 < 6 & 7 > 3") == "<p>5 &lt; 6 &amp; 7 &gt; 3</p>"
+
+
+HOSTILE = {
+    "unclosed script tags": "<script" * 714,
+    "open brackets": "<" * 5000,
+    "one blank line of spaces": "\n" + " \t" * 2499 + "x",
+    "unclosed links": "<a href='" * 555,
+    "nested bold": "<b>" * 1666,
+    "ampersands": "&" * 5000,
+    "entities": "&#97;" * 1000,
+    "soft hyphens": "\u00ad" * 5000,
+    "many paragraphs": "a\n\n" * 1666,
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_comments_of_the_largest_allowed_size_are_handled_quickly(body):
+    """Every step is a single pass: no pattern backtracks across the text."""
+    started = time.perf_counter()
+    render_comment(body)
+    visible_text(body)
+    assert time.perf_counter() - started < 2
+
+
+@pytest.mark.django_db
+def test_a_comment_over_the_size_cap_is_refused_with_a_message(client, comment_data):
+    article = ArticleFactory()
+    body = "<script" * 800
+    response = client.post(f"/comments/post/{article.pk}/", comment_data(article, body=body))
+    assert response.status_code == 400
+    assert "Please keep your comment to 5000 characters (it has 5600)." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_edit_over_the_size_cap_is_refused_with_a_message(client):
+    comment = CommentFactory(status=Comment.Status.PENDING, body="Short")
+    response = client.post(
+        f"/comments/manage/{manage_token(comment)}/", {"action": "edit", "body": "x" * 5001}
+    )
+    assert "Please keep your comment to 5000 characters (it has 5001)." in response.content.decode()
+    comment.refresh_from_db()
+    assert comment.body == "Short"
