@@ -61,3 +61,12 @@ def test_reader_gives_monthly_and_the_button_says_so(site, page, campaign):
     page.get_by_role("button", name="Complete test payment").click()
     expect(page.get_by_text("Your gift of $25 (monthly) is confirmed.")).to_be_visible()
     assert Donation.objects.get(donor__email="pedro@example.org").subscription is not None
+
+
+def test_a_decimal_comma_means_cents_on_the_button_and_at_checkout(site, page, campaign):
+    page.goto(f"{site.url}/donate/")
+    page.get_by_role("textbox", name="Other amount").fill("10,50")
+    page.get_by_role("textbox", name="Email").fill("ana@example.org")
+    page.get_by_role("button", name="Give $10.50", exact=True).click()
+    expect(page.get_by_text(re.compile(r"\$10\.50, one time"))).to_be_visible()
+    assert Donation.objects.get(donor__email="ana@example.org").amount == 1050
