@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from articles.models import Article, Author, Byline, Correction, Image, Section, Tag
 from articles.presence import editing_now
 from articles.revisions import compare, revision_record, revision_restore
+from articles.sanitize import validate_body_size
 from articles.services import (
     article_publish,
     article_status_changed,
@@ -115,6 +116,10 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["opened_version"].initial = self.instance.version
+
+    def clean_body(self):
+        validate_body_size(self.cleaned_data["body"])
+        return self.cleaned_data["body"]
 
     def clean(self):
         cleaned = super().clean()

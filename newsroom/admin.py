@@ -5,7 +5,7 @@ from django.contrib.flatpages.admin import FlatPageAdmin
 from django.contrib.flatpages.forms import FlatpageForm
 from django.contrib.flatpages.models import FlatPage
 
-from articles.sanitize import sanitize_body
+from articles.sanitize import sanitize_body, validate_body_size
 from newsroom import audit
 from newsroom.models import AuditEntry
 
@@ -14,6 +14,7 @@ class SanitizedFlatpageForm(FlatpageForm):
     """Static pages are rendered as HTML, so they pass the same allowlist as article bodies."""
 
     def clean_content(self):
+        validate_body_size(self.cleaned_data["content"])
         return sanitize_body(self.cleaned_data["content"])
 
 

@@ -224,6 +224,8 @@ ARTICLES_EMBED_HOSTS = env.list(
         "flo.uri.sh",
     ],
 )
+# Article bodies and static pages longer than this are refused by the admin form.
+ARTICLES_MAX_BODY_BYTES = env.int("ARTICLES_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 IMAGE_MAX_UPLOAD_BYTES = env.int("IMAGE_MAX_UPLOAD_BYTES", default=15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 IMAGE_RENDITION_WIDTHS = [480, 800, 1200]
