@@ -538,3 +538,10 @@ def test_deleting_in_the_admin_keeps_replies_audits_and_recounts(moderator_clien
     assert article.comment_count == 1
     page = thread_of(article)
     assert "This comment was removed." in page and "Reply words" in page
+
+
+def test_a_banned_commenters_private_page_does_not_say_why(client):
+    spam = CommentFactory(status=Comment.Status.SPAM)
+    page = text(client.get(manage_url(spam)))
+    assert "Awaiting moderation." in page
+    assert "published before" not in page and 'name="body"' not in page

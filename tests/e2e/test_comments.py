@@ -1,9 +1,11 @@
+import re
 from importlib import import_module
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, VerifiedCommentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,3 +105,26 @@ def test_reply_without_javascript(site, browser):
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator("ol.children .comment").filter(has_text="Pragmatism, yes.")).to_be_visible()
     context.close()
+
+
+def test_a_regular_in_a_new_browser_confirms_by_the_emailed_link(site, page):
+    """Typing a known email proves nothing; the button behind the emailed link does."""
+    article = ArticleFactory(title=SEED_TITLE)
+    VerifiedCommentFactory(article=article, author_name="Rosa", author_email="rosa@example.org")
+    page.goto(site.url + article.get_absolute_url())
+    page.get_by_role("textbox", name="Comment").fill("Posting from my new phone.")
+    page.get_by_role("textbox", name="Name").fill("Rosa")
+    page.get_by_role("textbox", name="Email").fill("rosa@example.org")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+
+    receipt = mail.outbox[-1]
+    assert "Posting from my new phone." not in receipt.body  # the address is not proven yet
+    link = re.search(r"https?://\S+(/comments/manage/\S+/)", receipt.body)[1]
+    page.goto(site.url + link)
+    page.get_by_role("button", name="Yes, this is my comment: confirm my address").click()
+    expect(page.get_by_text("Thank you: your email address is confirmed.")).to_be_visible()
+    expect(page.get_by_text("Published.")).to_be_visible()
+    page.get_by_role("link", name="See it on the article").click()
+    expect(page.get_by_text("Posting from my new phone.")).to_be_visible()
+    expect(page.get_by_text("Your comment is awaiting moderation.")).to_have_count(0)
