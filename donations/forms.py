@@ -99,6 +99,10 @@ class DonationForm(forms.Form):
                 None, _("This form had expired. Please check your gift and send it again.")
             )
             self.renew_checkout_key()
+        for name in ("source", *UTM_KEYS):
+            # Where the reader came from is worth keeping, never worth refusing a gift for.
+            if self.errors.pop(name, None):
+                cleaned[name] = ""
         currency = cleaned.get("currency")
         if currency:
             cleaned["amount_minor"] = self._amount_in_minor_units(cleaned, currency)

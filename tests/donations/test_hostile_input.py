@@ -194,3 +194,23 @@ def test_attempts_from_a_stranger_do_not_lock_a_donor_out(client, settings):
             **form_fields(page)}  # fmt: skip
     assert client.post("/donate/", data, **victim).status_code == 302
     assert Donation.objects.filter(donor__email="victim@example.org").count() == 6
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [({"frequency": "week"}, "Select a valid choice. week is not one of the available choices."),
+     ({"method": "999"}, "Select a valid choice. 999 is not one of the available choices."),
+     ({"frequency": "<b>x</b>"}, "&lt;b&gt;x&lt;/b&gt; is not one of the available choices.")],
+)  # fmt: skip
+def test_a_forged_choice_is_a_visible_form_error(client, fields, message):
+    response = gift(client, **fields)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert not Donation.objects.exists()
+
+
+def test_a_forged_source_or_tag_is_dropped_not_a_reason_to_refuse_the_gift(client):
+    response = gift(client, source="/a\x00b", utm_source="news\x00letter", utm_medium="email")
+    assert response.status_code == 302
+    assert Donation.objects.get().utm == {"utm_medium": "email"}
+    assert Donation.objects.get().source_path == ""
