@@ -82,7 +82,9 @@ def donation_start(
     """
     Record a pending gift and open its checkout; returns (donation, url to send
     the reader to). The same checkout key (one rendering of the form) always
-    leads to the same gift and the same provider checkout, however often sent.
+    leads to the same gift and the same provider checkout, however often sent;
+    sent again for a different gift (the Back button, then a new amount) it is
+    refused, so the old gift is never charged in the new one's place.
     """
     email = email.strip().lower()
     existing = Donation.objects.filter(checkout_key=checkout_key).select_related("donor").first()
