@@ -198,9 +198,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return queryset.filter(created_by=request.user)
 
     def has_change_permission(self, request, obj=None):
-        if obj is not None and not self.can_publish(request):
-            return obj.created_by_id == request.user.pk and obj.status != Article.Status.PUBLISHED
-        return super().has_change_permission(request, obj)
+        if obj is None:
+            return super().has_change_permission(request)
+        return obj.can_be_changed_by(request.user)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -181,12 +181,6 @@ class ArticleQuerySet(models.QuerySet):
             publish_at__lte=now,
         )
 
-    def visible_to(self, user):
-        """Staff who may view articles preview anything at its public URL; readers see published."""
-        if user.has_perm("articles.view_article"):
-            return self.all()
-        return self.published()
-
     def for_listing(self):
         """What a list of article cards shows, in a fixed number of queries."""
         return self.select_related("section", "featured_image").prefetch_related(
@@ -406,6 +400,20 @@ class Article(models.Model):
             and not self.is_published()
             and not self.is_scheduled()
         )
+
+    def can_be_changed_by(self, user):
+        """
+        Whether `user` may change this article: those who may publish, any;
+        others with the change permission (Contributors), their own until it is
+        published. The one rule for the admin's edit rights and for previews at
+        the public URL, so nobody reads an unpublished or embargoed story there
+        that they could not open for editing.
+        """
+        if not user.has_perm("articles.change_article"):
+            return False
+        if user.has_perm("articles.publish_article"):
+            return True
+        return self.created_by_id == user.pk and self.status != self.Status.PUBLISHED
 
     def is_scheduled(self):
         return (

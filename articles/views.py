@@ -61,7 +61,14 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.visible_to(self.request.user).for_detail()
+        return Article.objects.for_detail()
+
+    def get_object(self, queryset=None):
+        """Readers get live articles; staff preview only what they may change."""
+        article = super().get_object(queryset)
+        if not (article.is_published() or article.can_be_changed_by(self.request.user)):
+            raise Http404
+        return article
 
     def get(self, request, *args, **kwargs):
         try:
