@@ -1,6 +1,12 @@
+import logging
+
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from newsroom.models import LegacyLink
+from newsroom.wordpress.fields import is_local_path, wp_number
+
+logger = logging.getLogger(__name__)
 
 
 class WordPressLinksMiddleware:
@@ -12,9 +18,23 @@ class WordPressLinksMiddleware:
     def __call__(self, request):
         if request.path == "/" and request.GET:
             for kind in LegacyLink.Kind.values:
-                wp_id = request.GET.get(kind, "")
-                if wp_id.isdigit():
-                    link = LegacyLink.objects.filter(kind=kind, wp_id=int(wp_id)).first()
-                    if link is not None:
-                        return redirect(link.path, permanent=True)
+                # Only ASCII digits within the column: "²", "٣", "-1" or a 30-digit
+                # number fall through to the home page instead of a lookup.
+                wp_id = wp_number(request.GET.get(kind))
+                if wp_id is None:
+                    continue
+                link = LegacyLink.objects.filter(kind=kind, wp_id=wp_id).first()
+                if link is not None and self.is_safe(link.path):
+                    return redirect(link.path, permanent=True)
         return self.get_response(request)
+
+    @staticmethod
+    def is_safe(path):
+        """
+        Checked again at redirect time, whatever wrote the row: a stored "//evil.example"
+        would send readers to another host, so only a path on this site is followed.
+        """
+        if is_local_path(path) and url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+            return True
+        logger.warning("Old WordPress link to %r not followed: not a local path", path)
+        return False
