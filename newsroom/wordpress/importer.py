@@ -8,7 +8,6 @@ of duplicating.
 """
 
 import html
-import ipaddress
 import mimetypes
 import re
 from collections import Counter, defaultdict
@@ -19,7 +18,6 @@ from urllib.parse import urlsplit
 from django.contrib.flatpages.models import FlatPage
 from django.core.files import File
 from django.utils import timezone
-from django.utils.text import slugify
 
 from articles.models import Article, Author, Byline, Image, Section, Tag
 from articles.sanitize import sanitize_body
@@ -27,9 +25,14 @@ from comments.models import Comment
 from comments.sanitize import render_comment
 from comments.services import comment_recount
 from newsroom.models import LegacyLink, WordPressImportRecord
-from newsroom.wordpress.content import convert
+from newsroom.wordpress import fields
+from newsroom.wordpress.content import BodyTooLarge, convert
 from newsroom.wordpress.wxr import NotWXR, read
 
+# WordPress keeps a comment in a TEXT column (64 KB); anything longer did not come from it.
+MAX_COMMENT_CHARS = 65_525
+COMMENTER_NAME_CHARS = 100
+FLATPAGE_URL_CHARS = 100
 STATUSES = {
     "publish": Article.Status.PUBLISHED,
     "future": Article.Status.PUBLISHED,
@@ -81,23 +84,16 @@ def parse_date(value, fallback=None):
     return naive
 
 
-def post_id(fields):
+def post_id(item):
     """wp:post_id, or the ?p=N of the guid or link for exports that leave it out."""
-    if fields.get("wp:post_id", "").isdigit():
-        return int(fields["wp:post_id"])
-    for source in (fields.get("guid", ""), fields.get("link", "")):
-        found = re.search(r"[?&](?:p|page_id)=(\d+)", source)
-        if found:
-            return int(found.group(1))
+    wp_id = fields.wp_number(item.get("wp:post_id"))
+    if wp_id is not None:
+        return wp_id
+    for source in (item.get("guid", ""), item.get("link", "")):
+        found = re.search(r"[?&](?:p|page_id)=([0-9]+)", source)
+        if found and fields.wp_number(found.group(1)) is not None:
+            return fields.wp_number(found.group(1))
     return None
-
-
-def valid_ip(value):
-    """WordPress stores whatever the server saw; only a real address is kept."""
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
 
 
 def generation(wp_id, parents):
@@ -115,8 +111,9 @@ class WordPressImport:
         self.media_dir = Path(media_dir) if media_dir else None
         self.progress = progress or (lambda count: None)
         self.tally = Tally()
-        self.sections_by_slug = {}
-        self.parents = {}
+        self.sections = {}  # WordPress nicename -> Section
+        self.tags = {}  # WordPress nicename -> Tag
+        self.parents = {}  # WordPress nicename -> parent's nicename
         self.attachments = {}  # wp id -> attachment url
         self.attachment_ids = {}  # attachment url -> wp id
         self.images = {}  # attachment url -> Image
@@ -141,11 +138,8 @@ class WordPressImport:
         WordPressImportRecord.objects.create(
             base_site_url=getattr(self, "base_site_url", ""), summary=self.tally.table()
         )
-        for slug, parent_slug in self.parents.items():
-            section, parent = (
-                self.sections_by_slug.get(slug),
-                self.sections_by_slug.get(parent_slug),
-            )
+        for nicename, parent_nicename in self.parents.items():
+            section, parent = self.sections.get(nicename), self.sections.get(parent_nicename)
             if section and parent and section.parent_id != parent.pk:
                 section.parent = parent
                 section.save()
@@ -159,7 +153,7 @@ class WordPressImport:
     # -- channel-level entries ----------------------------------------------------
 
     def take_site(self, entry):
-        url = entry.fields["wp:base_site_url"].rstrip("/")
+        url = entry.fields["wp:base_site_url"].rstrip("/")[: fields.URL_MAX_LENGTH]
         previous = WordPressImportRecord.objects.exclude(base_site_url=url).first()
         if previous is not None:
             raise NotWXR(
@@ -169,10 +163,11 @@ class WordPressImport:
         self.base_site_url = url
 
     def take_author(self, entry):
-        login = entry.fields.get("wp:author_login", "")
-        name = html.unescape(entry.fields.get("wp:author_display_name") or login)
+        login = entry.fields.get("wp:author_login", "")[:200]
+        slug = self.free_author_slug(login)
+        name = fields.plain_text(entry.fields.get("wp:author_display_name") or login, 200)
         author, created = Author.objects.update_or_create(
-            wp_login=login, defaults={"name": name, "slug": self.free_author_slug(login)}
+            wp_login=login, defaults={"name": name or slug, "slug": slug}
         )
         self.tally.add("authors", "created" if created else "updated")
 
@@ -180,32 +175,53 @@ class WordPressImport:
         existing = Author.objects.filter(wp_login=login).values_list("slug", flat=True).first()
         if existing:
             return existing
-        base = slugify(login) or "author"
+        base = fields.slug(login, 190) or "author"
         slug, number = base, 2
         while Author.objects.filter(slug=slug).exists():
             slug, number = f"{base}-{number}", number + 1
         return slug
 
     def take_category(self, entry):
-        slug = entry.fields.get("wp:category_nicename", "")[:200]
-        name = html.unescape(entry.fields.get("wp:cat_name") or slug)
-        section, created = Section.objects.update_or_create(slug=slug, defaults={"name": name})
-        self.sections_by_slug[slug] = section
+        nicename, term_id = entry.fields.get("wp:category_nicename", ""), self.term_id(entry)
+        name = fields.plain_text(entry.fields.get("wp:cat_name"), 200)
+        slug = self.term_slug(nicename, name, fallback=f"category-{term_id or ''}")
+        section, created = Section.objects.update_or_create(
+            slug=slug, defaults={"name": name or slug}
+        )
+        self.sections[nicename] = section
         if entry.fields.get("wp:category_parent"):
-            self.parents[slug] = entry.fields["wp:category_parent"]
-        if entry.fields.get("wp:term_id", "").isdigit():
-            LegacyLink.objects.update_or_create(
-                kind=LegacyLink.Kind.CATEGORY,
-                wp_id=int(entry.fields["wp:term_id"]),
-                defaults={"path": f"/category/{slug}/"},
-            )
+            self.parents[nicename] = entry.fields["wp:category_parent"]
+        if term_id is not None:
+            self.link(LegacyLink.Kind.CATEGORY, term_id, f"/category/{slug}/")
         self.tally.add("sections", "created" if created else "updated")
 
     def take_tag(self, entry):
-        slug = entry.fields.get("wp:tag_slug", "")[:200]
-        name = html.unescape(entry.fields.get("wp:tag_name") or slug)
-        _tag, created = Tag.objects.update_or_create(slug=slug, defaults={"name": name})
+        nicename, term_id = entry.fields.get("wp:tag_slug", ""), self.term_id(entry)
+        name = fields.plain_text(entry.fields.get("wp:tag_name"), 200)
+        slug = self.term_slug(nicename, name, fallback=f"tag-{term_id or ''}")
+        tag, created = Tag.objects.update_or_create(slug=slug, defaults={"name": name or slug})
+        self.tags[nicename] = tag
         self.tally.add("tags", "created" if created else "updated")
+
+    def term_id(self, entry):
+        return fields.wp_number(entry.fields.get("wp:term_id"))
+
+    def term_slug(self, nicename, name, *, fallback):
+        """The nicename as a slug; else one from the name; else a fallback, counted."""
+        slug = fields.slug(nicename, 200) or fields.slug(name, 200)
+        if not slug or slug != nicename:
+            self.tally.reasons["slugs"]["non-ASCII or invalid slug: decoded or replaced"] += 1
+        return slug or fallback.rstrip("-")
+
+    def link(self, kind, wp_id, path, *, keep_existing=False):
+        """An old WordPress address, only ever to a local path of this site (never another host)."""
+        if not fields.is_local_path(path):
+            self.tally.add("old links", "failed", "target is not a local path")
+            return
+        if keep_existing:
+            LegacyLink.objects.get_or_create(kind=kind, wp_id=wp_id, defaults={"path": path})
+        else:
+            LegacyLink.objects.update_or_create(kind=kind, wp_id=wp_id, defaults={"path": path})
 
     # -- items --------------------------------------------------------------------
 
@@ -216,7 +232,7 @@ class WordPressImport:
         elif kind == "page":
             self.take_page(entry)
         elif kind == "attachment":
-            wp_id = int(entry.fields.get("wp:post_id") or 0)
+            wp_id = post_id(entry.fields) or 0
             self.attachments[wp_id] = entry.fields.get("wp:attachment_url", "")
             self.attachment_ids[self.attachments[wp_id]] = wp_id
             self.tally.add("attachments", "skipped", "kept for featured images and links")
@@ -233,11 +249,15 @@ class WordPressImport:
         if wp_status not in STATUSES:
             self.tally.add("articles", "skipped", f"status “{wp_status}”")
             return
-        title = html.unescape(f.get("title", "")).strip()
+        title = fields.plain_text(f.get("title"), 255)
         if not title:
             title = f"Untitled (WordPress post {wp_id})"
             self.tally.reasons["articles"]["no title: named “Untitled (WordPress post N)”"] += 1
-        converted = convert(f.get("content:encoded", ""))
+        try:
+            converted = convert(f.get("content:encoded", ""))
+        except BodyTooLarge as error:
+            self.tally.add("articles", "failed", str(error))
+            return
         for shortcode, n in converted.dropped_shortcodes.items():
             self.tally.reasons["articles"][f"shortcode [{shortcode}] removed"] += n
         status = STATUSES[wp_status]
@@ -245,16 +265,12 @@ class WordPressImport:
             status = Article.Status.DRAFT
             self.tally.reasons["articles"]["private or password-protected: kept as draft"] += 1
         publish_at = self.publish_time(f)
-        categories = [(d, n, label) for d, n, label in entry.categories]
-        section_slugs = [n for d, n, _ in categories if d == "category"]
-        tag_slugs = [n for d, n, _ in categories if d == "post_tag"]
-        section = self.sections_by_slug.get(section_slugs[0]) if section_slugs else None
-        if section is None and section_slugs:
-            section = Section.objects.filter(slug=section_slugs[0]).first()
+        section_nicenames = [n for domain, n, _ in entry.categories if domain == "category"]
+        section = self.section_for(section_nicenames[0]) if section_nicenames else None
         article = Article.objects.filter(wp_id=wp_id).first()
         created = article is None
         article = article or Article(wp_id=wp_id)
-        article.title = title[:255]
+        article.title = title
         article.slug = article.slug if not created else self.free_article_slug(f, title, wp_id)
         article.body = self.with_local_images(converted.body)
         article.excerpt = html.unescape(f.get("excerpt:encoded", "")).strip() or converted.excerpt
@@ -264,29 +280,55 @@ class WordPressImport:
         article.is_featured = f.get("wp:is_sticky") == "1"
         article.comments_open = f.get("wp:comment_status", "open") == "open"
         article.save()
-        thumbnail = entry.postmeta.get("_thumbnail_id", "")
-        if thumbnail.isdigit():
+        thumbnail = fields.wp_number(entry.postmeta.get("_thumbnail_id"))
+        if thumbnail is not None:
             # The attachment may come later in the file; featured images are set at the end.
-            self.thumbnails[article.pk] = int(thumbnail)
-        self.set_bylines(article, f.get("dc:creator", ""))
-        tags = list(Tag.objects.filter(slug__in=tag_slugs))
-        extra_sections = [
-            Tag.objects.get_or_create(slug=f"section-{slug}"[:200], defaults={"name": label})[0]
-            for domain, slug, label in categories
-            if domain == "category" and slug != (section.slug if section else None)
-        ]
-        article.tags.set(tags + extra_sections)
-        LegacyLink.objects.update_or_create(
-            kind=LegacyLink.Kind.POST, wp_id=wp_id, defaults={"path": article.get_absolute_url()}
-        )
+            self.thumbnails[article.pk] = thumbnail
+        self.set_bylines(article, f.get("dc:creator", "")[:200])
+        article.tags.set(self.tags_for(entry.categories, section))
+        self.link(LegacyLink.Kind.POST, wp_id, article.get_absolute_url())
         for url in re.findall(r'(?:src|href)="([^"]+)"', f.get("content:encoded") or ""):
             if url in self.attachment_ids:
-                LegacyLink.objects.get_or_create(
-                    kind=LegacyLink.Kind.ATTACHMENT, wp_id=self.attachment_ids[url],
-                    defaults={"path": article.get_absolute_url()},
-                )  # fmt: skip
+                self.link(
+                    LegacyLink.Kind.ATTACHMENT,
+                    self.attachment_ids[url],
+                    article.get_absolute_url(),
+                    keep_existing=True,
+                )
         self.tally.add("articles", "created" if created else "updated")
         self.take_comments(article, entry.comments)
+
+    def section_for(self, nicename):
+        """The section a post's category names: from this file, else one imported before."""
+        if nicename in self.sections:
+            return self.sections[nicename]
+        slug = fields.slug(nicename, 200)
+        return Section.objects.filter(slug=slug).first() if slug else None
+
+    def tags_for(self, categories, section):
+        """The post's tags, and its other categories as "section-" tags of the same name."""
+        tags = [
+            self.tags[n] for domain, n, _ in categories if domain == "post_tag" and n in self.tags
+        ]
+        unknown = [
+            fields.slug(n, 200)
+            for domain, n, _ in categories
+            if domain == "post_tag" and n not in self.tags
+        ]
+        tags += Tag.objects.filter(slug__in=[slug for slug in unknown if slug])
+        for domain, nicename, label in categories:
+            other = self.section_for(nicename) if domain == "category" else None
+            if domain != "category" or (section is not None and other == section):
+                continue
+            slug = other.slug if other else fields.slug(nicename, 190)
+            name = other.name if other else fields.plain_text(label, 200)
+            if slug:
+                tags.append(
+                    Tag.objects.get_or_create(
+                        slug=f"section-{slug}", defaults={"name": name or slug}
+                    )[0]
+                )
+        return tags
 
     def publish_time(self, f):
         gmt = parse_date(f.get("wp:post_date_gmt"))
@@ -296,7 +338,7 @@ class WordPressImport:
         return timezone.make_aware(local) if local else None
 
     def free_article_slug(self, f, title, wp_id):
-        base = (f.get("wp:post_name") or slugify(title) or f"post-{wp_id}")[:240]
+        base = fields.slug(f.get("wp:post_name"), 240) or fields.slug(title, 240) or f"post-{wp_id}"
         slug, number = base, 2
         while Article.objects.filter(slug=slug).exists():
             slug, number = f"{base}-{number}", number + 1
@@ -306,7 +348,11 @@ class WordPressImport:
         author = Author.objects.filter(wp_login=login).first()
         if author is None and login:
             author, _ = Author.objects.get_or_create(
-                wp_login=login, defaults={"name": login, "slug": self.free_author_slug(login)}
+                wp_login=login,
+                defaults={
+                    "name": fields.plain_text(login, 200) or "author",
+                    "slug": self.free_author_slug(login),
+                },
             )
         if author and not article.bylines.filter(author=author).exists():
             article.bylines.all().delete()
@@ -360,22 +406,21 @@ class WordPressImport:
             if raw.get("wp:comment_type") in ("pingback", "trackback"):
                 self.tally.add("comments", "skipped", "pingbacks and trackbacks")
                 continue
-            if not raw.get("wp:comment_id", "").isdigit():
+            wp_id = fields.wp_number(raw.get("wp:comment_id"))
+            if wp_id is None:
                 self.tally.add("comments", "failed", "no comment id")
                 continue
-            wanted.append(raw)
+            if len(raw.get("wp:comment_content", "")) > MAX_COMMENT_CHARS:
+                self.tally.add("comments", "failed", "longer than WordPress allows")
+                continue
+            wanted.append((wp_id, raw))
         if not wanted:
             return
         existing = {c.wp_id: c for c in Comment.objects.filter(article=article)}
         rows, wp_parents = [], {}
-        for raw in sorted(wanted, key=lambda r: int(r["wp:comment_id"])):
-            wp_id = int(raw["wp:comment_id"])
+        for wp_id, raw in sorted(wanted, key=lambda pair: pair[0]):
             comment = existing.get(wp_id) or Comment(article=article, wp_id=wp_id)
-            name = html.unescape(raw.get("wp:comment_author", "")) or "Anonymous"
-            comment.author_name = name[:100]
-            comment.author_email = raw.get("wp:comment_author_email", "")[:254]
-            comment.author_url = raw.get("wp:comment_author_url", "")[:200]
-            comment.ip_address = valid_ip(raw.get("wp:comment_author_IP"))
+            self.set_commenter(comment, raw)
             comment.body = raw.get("wp:comment_content", "")
             comment.body_html = render_comment(comment.body)
             comment.status = COMMENT_STATUSES.get(raw.get("wp:comment_approved"), "pending")
@@ -386,7 +431,7 @@ class WordPressImport:
             )
             comment.updated_at = timezone.now()
             rows.append(comment)
-            wp_parents[wp_id] = int(raw.get("wp:comment_parent") or 0)
+            wp_parents[wp_id] = fields.wp_number(raw.get("wp:comment_parent")) or 0
         new = [c for c in rows if c.pk is None]
         Comment.objects.bulk_create(new, batch_size=500)
         self.tally.add("comments", "created", n=len(new))
@@ -409,6 +454,25 @@ class WordPressImport:
             )  # fmt: skip
         self.articles_with_comments.add(article.pk)
 
+    def set_commenter(self, comment, raw):
+        """Name, email, website and address as the comment form would take them; drops counted."""
+        name = fields.plain_text(raw.get("wp:comment_author"), COMMENTER_NAME_CHARS + 1)
+        if len(name) > COMMENTER_NAME_CHARS:
+            self.tally.reasons["comments"]["name cut to 100 characters"] += 1
+        comment.author_name = name[:COMMENTER_NAME_CHARS].rstrip() or "Anonymous"
+        raw_email = raw.get("wp:comment_author_email", "").strip()
+        comment.author_email = fields.email(raw_email) or ""
+        if raw_email and not comment.author_email:
+            self.tally.reasons["comments"]["invalid or too long email dropped"] += 1
+        raw_url = raw.get("wp:comment_author_url", "").strip()
+        comment.author_url = fields.website(raw_url) or ""
+        if raw_url and not comment.author_url:
+            self.tally.reasons["comments"]["website not an http(s) address: dropped"] += 1
+        raw_ip = raw.get("wp:comment_author_IP", "").strip()
+        comment.ip_address = fields.ip_address(raw_ip)
+        if raw_ip and comment.ip_address is None:
+            self.tally.reasons["comments"]["invalid IP address dropped"] += 1
+
     # -- pages --------------------------------------------------------------------
 
     def take_page(self, entry):
@@ -417,10 +481,17 @@ class WordPressImport:
             self.tally.add("pages", "skipped", f"status “{f.get('wp:status')}”")
             return
         wp_id = post_id(f) or 0
-        slug = f.get("wp:post_name") or slugify(f.get("title", "")) or f"page-{wp_id}"
-        title = html.unescape(f.get("title", "")).strip() or slug
-        self.pages[wp_id] = (slug, int(f.get("wp:post_parent") or 0), title,
-                             convert(f.get("content:encoded", "")).body)  # fmt: skip
+        title = fields.plain_text(f.get("title"), 200)
+        slug = fields.slug(f.get("wp:post_name"), 98) or fields.slug(title, 98) or f"page-{wp_id}"
+        if slug != f.get("wp:post_name"):
+            self.tally.reasons["slugs"]["non-ASCII or invalid slug: decoded or replaced"] += 1
+        try:
+            body = convert(f.get("content:encoded", "")).body
+        except BodyTooLarge as error:
+            self.tally.add("pages", "failed", str(error))
+            return
+        parent = fields.wp_number(f.get("wp:post_parent")) or 0
+        self.pages[wp_id] = (slug, parent, title or slug, body)
 
     def page_path(self, wp_id, seen=()):
         slug, parent, _title, _body = self.pages[wp_id]
@@ -429,13 +500,14 @@ class WordPressImport:
         return f"/{slug}/"
 
     def save_pages(self):
-        for wp_id, (_slug, _parent, title, body) in self.pages.items():
-            url = self.page_path(wp_id)[:100]
+        for wp_id, (slug, _parent, title, body) in self.pages.items():
+            url = self.page_path(wp_id)
+            if len(url) > FLATPAGE_URL_CHARS:
+                # Too deep for the column: the page answers at its own slug instead.
+                url = f"/{slug}/"
             page, created = FlatPage.objects.update_or_create(
-                url=url, defaults={"title": title[:200], "content": sanitize_body(body)}
+                url=url, defaults={"title": title, "content": sanitize_body(body)}
             )
             page.sites.add(1)
-            LegacyLink.objects.update_or_create(
-                kind=LegacyLink.Kind.PAGE, wp_id=wp_id, defaults={"path": url}
-            )
+            self.link(LegacyLink.Kind.PAGE, wp_id, url)
             self.tally.add("pages", "created" if created else "updated")
