@@ -2,13 +2,21 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Section
 
 
 class LatestArticlesFeed(Feed):
-    """RSS 2.0 of the latest published articles, as WordPress serves at /feed/."""
+    """
+    RSS 2.0 of the latest published articles, as WordPress serves at /feed/.
+
+    Feed readers render RSS titles and descriptions as HTML, so our plain-text
+    headlines, summaries and section names are escaped once more before the XML
+    escaping (as Django's own default item_title does): a headline such as
+    `a <b> c` reaches the reader as text, never as markup.
+    """
 
     def title(self):
         return settings.SITE_NAME
@@ -26,10 +34,10 @@ class LatestArticlesFeed(Feed):
         return self.articles()[: settings.ARTICLES_IN_FEED]
 
     def item_title(self, item):
-        return item.title
+        return escape(item.title)
 
     def item_description(self, item):
-        return item.summary
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.publish_at
@@ -50,13 +58,15 @@ class SectionFeed(LatestArticlesFeed):
         return get_object_or_404(Section, path=path)
 
     def title(self, section):
-        return _("%(site)s: %(section)s") % {"site": settings.SITE_NAME, "section": section.name}
+        return escape(
+            _("%(site)s: %(section)s") % {"site": settings.SITE_NAME, "section": section.name}
+        )
 
     def link(self, section):
         return section.get_absolute_url()
 
     def description(self, section):
-        return section.description or settings.SITE_TAGLINE
+        return escape(section.description or settings.SITE_TAGLINE)
 
     def items(self, section):
         return self.articles().in_section(section)[: settings.ARTICLES_IN_FEED]

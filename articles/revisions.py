@@ -7,6 +7,7 @@ corrections) as plain JSON, so it outlives renamed or deleted tags and authors.
 
 import difflib
 import hashlib
+import html
 import json
 import re
 
@@ -65,14 +66,21 @@ def revision_record(*, article, by, note=""):
     )
 
 
-def _readable(value):
+# Fields holding HTML; every other one is text, shown as typed, markup and all.
+HTML_FIELDS = {"body", "excerpt"}
+
+
+def _readable(field, value):
     """A field's value as lines of plain text, the way an editor reads it."""
     if value is None:
         return []
     if isinstance(value, list):
         return [item[1] if isinstance(item, list) else str(item) for item in value]
-    text = re.sub(r"</(p|h[1-6]|li|blockquote|figcaption|pre|tr)>|<br\s*/?>", "\n", str(value))
-    return [line.strip() for line in strip_tags(text).splitlines() if line.strip()]
+    text = str(value)
+    if field in HTML_FIELDS:
+        text = re.sub(r"</(p|h[1-6]|li|blockquote|figcaption|pre|tr)>|<br\s*/?>", "\n", text)
+        text = html.unescape(strip_tags(text))
+    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def _marked(words, opcodes, side):
@@ -92,7 +100,7 @@ def compare(old, new):
     """Rows (label, old html, new html) for each field that differs between two snapshots."""
     rows = []
     for field, label in FIELDS:
-        before, after = _readable(old.get(field)), _readable(new.get(field))
+        before, after = _readable(field, old.get(field)), _readable(field, new.get(field))
         if before == after:
             continue
         old_words, new_words = " \n ".join(before).split(" "), " \n ".join(after).split(" ")
