@@ -114,6 +114,7 @@ class WordPressImport:
         self.sections = {}  # WordPress nicename -> Section
         self.tags = {}  # WordPress nicename -> Tag
         self.parents = {}  # WordPress nicename -> parent's nicename
+        self.category_ids = {}  # WordPress nicename -> term id, for /?cat= links
         self.attachments = {}  # wp id -> attachment url
         self.attachment_ids = {}  # attachment url -> wp id
         self.images = {}  # attachment url -> Image
@@ -143,6 +144,9 @@ class WordPressImport:
             if section and parent and section.parent_id != parent.pk:
                 section.parent = parent
                 section.save()
+        # After the hierarchy: a child category's page is /category/<parent>/<child>/.
+        for nicename, term_id in self.category_ids.items():
+            self.link(LegacyLink.Kind.CATEGORY, term_id, self.sections[nicename].get_absolute_url())
         self.save_pages()
         for article_pk, attachment_id in self.thumbnails.items():
             image = self.image_for(self.attachments.get(attachment_id, ""))
@@ -192,7 +196,7 @@ class WordPressImport:
         if entry.fields.get("wp:category_parent"):
             self.parents[nicename] = entry.fields["wp:category_parent"]
         if term_id is not None:
-            self.link(LegacyLink.Kind.CATEGORY, term_id, f"/category/{slug}/")
+            self.category_ids[nicename] = term_id
         self.tally.add("sections", "created" if created else "updated")
 
     def take_tag(self, entry):

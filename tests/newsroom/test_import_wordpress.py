@@ -92,6 +92,16 @@ def test_old_links_redirect(client, imported):
     assert client.get("/", {"cat": category.wp_id})["Location"] == category.path
 
 
+def test_old_category_links_lead_to_nested_sections(client, imported):
+    from newsroom.models import LegacyLink
+
+    child = Section.objects.get(name="Child Category 03")
+    link = LegacyLink.objects.get(kind="cat", path=child.get_absolute_url())
+    response = client.get("/", {"cat": link.wp_id})
+    assert response["Location"] == "/category/parent-category/child-category-03/"
+    assert client.get(response["Location"]).status_code == 200
+
+
 def test_running_again_duplicates_nothing(imported):
     counts = (Article.objects.count(), Comment.objects.count(), Section.objects.count(),
               Tag.objects.count(), FlatPage.objects.count())  # fmt: skip
