@@ -12,7 +12,7 @@ import ipaddress
 import re
 from urllib.parse import unquote
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -21,9 +21,11 @@ from django.utils.text import slugify
 # str.isdigit(), which also accept "²", "①" and "٣".
 WP_ID = re.compile(r"[0-9]{1,19}")
 MAX_WP_ID = 2**63 - 1
-# What strip_tags leaves of an unclosed tag ("About<img src=x onerror=…"):
-# a "<" a browser would read as the start of a tag.
-TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+# What strip_tags leaves of an unclosed tag ("About<img src=x onerror=…"): a "<"
+# a browser would read as the start of a tag. The whole run goes, so "<<img"
+# cannot leave a "<img" behind; matching starts only at a run's first "<", so a
+# long run costs one pass.
+TAG_START = re.compile(r"(?<!<)<+(?=[A-Za-z/!?])")
 # A path on this site: a single leading slash and slug segments, nothing a
 # browser could read as another host ("//", "\\", a scheme) or a parent ("..").
 LOCAL_PATH = re.compile(r"/(?:[-\w]+/)*")
@@ -46,8 +48,13 @@ def plain_text(value, max_length):
     A title or name as text: WordPress stores them HTML-encoded, so entities are
     decoded once, then tags go, whitespace collapses and the column's length is kept.
     """
-    text = strip_tags(html.unescape(value or ""))
-    text = TAG_START.sub("", text)
+    text = html.unescape(value or "")
+    try:
+        text = TAG_START.sub("", strip_tags(text))
+    except SuspiciousOperation:
+        # Django refuses to strip deeply nested or endless tags; such a title is
+        # hostile, and without its angle brackets it is inert text.
+        text = text.replace("<", "").replace(">", "")
     return " ".join(text.split())[:max_length].rstrip()
 
 

@@ -5,6 +5,7 @@ from the file passes the checks the site's own forms make.
 """
 
 import re
+import time
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from articles.models import Article, Author, Section, Tag
 from comments.models import Comment
 from newsroom.models import LegacyLink
+from newsroom.wordpress.fields import plain_text
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +144,21 @@ def test_importing_the_hostile_file_again_changes_nothing(summary):
     assert counts == [
         m.objects.count() for m in (Article, Comment, FlatPage, LegacyLink, Section, Tag)
     ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "<a" * 100_000,  # Django's strip_tags refuses these as suspicious
+        "<img src=x " * 20_000,
+        "<<b>" * 50_000,
+        "&lt;" * 50_000 + "script>",
+        "<<img src=x onerror=alert(1)",
+        "About<<<img src=x onerror=alert(1)",
+    ],
+)
+def test_titles_too_hostile_for_strip_tags_still_become_text(title):
+    started = time.perf_counter()
+    text = plain_text(title, 200)
+    assert time.perf_counter() - started < 2  # a regression guard: this once took 20 s
+    assert not re.search(r"<[A-Za-z/!?]", text) and len(text) <= 200
