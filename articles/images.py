@@ -61,6 +61,17 @@ def validate_image_file(file):
         )
 
 
+def _pixels_only(image):
+    """
+    `image` without what Pillow carries along from the file it was read from and
+    writes back on save (a JPEG comment, an ICC profile, XMP): a camera or an
+    editing program can leave names, serial numbers or places there. Only a
+    palette's transparent colour stays; it is part of the picture.
+    """
+    image.info = {key: value for key, value in image.info.items() if key == "transparency"}
+    return image
+
+
 def without_metadata(file, name):
     """
     The picture re-encoded with its orientation applied and no EXIF, XMP or text.
@@ -77,7 +88,7 @@ def without_metadata(file, name):
         if image_format == "GIF":
             file.seek(0)
             return ContentFile(file.read(), name=name)
-        cleaned = ImageOps.exif_transpose(image)
+        cleaned = _pixels_only(ImageOps.exif_transpose(image))
         if image_format == "JPEG" and cleaned.mode not in ("RGB", "L"):
             cleaned = cleaned.convert("RGB")
         buffer = BytesIO()
@@ -111,8 +122,8 @@ def cut_renditions(file, storage, name):
         for width in settings.IMAGE_RENDITION_WIDTHS:
             if width >= original.width:
                 break
-            height = round(original.height * width / original.width)
-            copy = original.resize((width, height), PILImage.Resampling.LANCZOS)
+            height = max(1, round(original.height * width / original.width))
+            copy = _pixels_only(original.resize((width, height), PILImage.Resampling.LANCZOS))
             save_format = "PNG" if image_format in ("PNG", "GIF") else image_format
             if save_format == "JPEG" and copy.mode != "RGB":
                 copy = copy.convert("RGB")

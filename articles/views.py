@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.generic import (
     DayArchiveView,
     DetailView,
@@ -162,6 +163,17 @@ class ArchiveMixin(PublishedArticlesMixin):
     allow_empty = False
     month_format = "%m"
     day_format = "%d"
+
+    def get_dated_items(self):
+        """
+        A date at the edge of the calendar cannot be bounded: 9999-12-31 has no
+        next day, and local midnight on 0001-01-01 east of UTC falls before the
+        first representable instant. No article can be there, so: 404, not 500.
+        """
+        try:
+            return super().get_dated_items()
+        except OverflowError:
+            raise Http404(_("Date out of range")) from None
 
 
 class YearArchive(ArchiveMixin, YearArchiveView):
