@@ -43,6 +43,17 @@ def validate_image_file(file):
                     code="too_many_pixels",
                     params={"width": width, "height": height},
                 )
+            # Every frame of an animation is decoded when it is cleaned, so they count together.
+            frames = getattr(image, "n_frames", 1)
+            if width * height * frames > settings.IMAGE_MAX_PIXELS:
+                raise ValidationError(
+                    _(
+                        "This animation has %(frames)s frames of %(width)s×%(height)s pixels, "
+                        "too many to process."
+                    ),
+                    code="too_many_frames",
+                    params={"frames": frames, "width": width, "height": height},
+                )
             image.verify()
     except ValidationError:
         raise
@@ -79,19 +90,20 @@ def without_metadata(file, name):
     A photo straight from a camera or phone can carry the GPS position where it
     was taken and the device's serial number; for a newsroom's sources and
     photographers that can be dangerous, so no original is ever published as
-    uploaded. Animated GIFs are kept as they are: re-encoding would freeze them,
-    and GIF has no EXIF.
+    uploaded. GIFs keep every frame and its timing; only their comments and
+    application blocks (where XMP travels) are left behind.
     """
     file.seek(0)
+    buffer = BytesIO()
     with PILImage.open(file) as image:
         image_format = image.format
         if image_format == "GIF":
-            file.seek(0)
-            return ContentFile(file.read(), name=name)
+            # Pillow copies each frame's comment forward unless one is given.
+            image.save(buffer, format="GIF", save_all=True, comment="")
+            return ContentFile(buffer.getvalue(), name=name)
         cleaned = _pixels_only(ImageOps.exif_transpose(image))
         if image_format == "JPEG" and cleaned.mode not in ("RGB", "L"):
             cleaned = cleaned.convert("RGB")
-        buffer = BytesIO()
         cleaned.save(buffer, format=image_format, quality=90)
     return ContentFile(buffer.getvalue(), name=name)
 

@@ -97,3 +97,37 @@ def test_extreme_shapes_are_stored_with_usable_renditions(editor_client, size, i
         assert rendition["height"] >= 1
         with storage.open(rendition["name"]) as stored, PILImage.open(stored) as picture:
             assert picture.size == (rendition["width"], rendition["height"])
+
+
+def test_an_animated_gif_keeps_its_frames_but_not_its_comments(editor_client):
+    palette = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255] * 64
+    frames = [PILImage.new("P", (1000, 600), colour) for colour in (1, 2, 3)]
+    for frame in frames:
+        frame.putpalette(palette)
+    buffer = BytesIO()
+    frames[0].save(
+        buffer, format="GIF", save_all=True, append_images=frames[1:],
+        duration=[100, 200, 300], loop=0, comment=b"Filmed from the safe house",
+    )  # fmt: skip
+    assert b"safe house" in buffer.getvalue()
+    assert upload(editor_client, buffer.getvalue(), "loop.gif").status_code == 302
+    image = Image.objects.get()
+    storage = image.file.storage
+    with storage.open(image.file.name) as stored:
+        data = stored.read()
+    with PILImage.open(BytesIO(data)) as original:
+        assert original.n_frames == 3 and original.info["duration"] == 100
+    for name in [image.file.name] + [r["name"] for r in image.renditions]:
+        with storage.open(name) as stored:
+            assert_carries_no_metadata(stored.read(), name)
+
+
+def test_an_animation_with_too_many_frames_is_refused_with_a_clear_error(editor_client, settings):
+    settings.IMAGE_MAX_PIXELS = 1000 * 600 * 2
+    frames = [PILImage.new("L", (1000, 600), shade) for shade in (0, 80, 160)]
+    buffer = BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:])
+    response = upload(editor_client, buffer.getvalue(), "long.gif")
+    assert response.status_code == 200
+    assert "This animation has 3 frames of 1000×600 pixels" in response.content.decode()
+    assert not Image.objects.exists()
