@@ -149,8 +149,7 @@ class _DropCodeAndForeignEmbeds(html5lib_shim.Filter):
     Before sanitizing: drop script, style and the like with everything in them,
     drop iframes that are not allowlisted embeds, and rewrite the ones that are
     (rebuilt address, allowed features only, sandboxed). One pass over the
-    parsed tokens, so the time taken grows with the length of the body, never
-    faster.
+    parsed tokens: time in proportion to the body's length.
     """
 
     def __iter__(self):
