@@ -61,9 +61,9 @@ def test_an_article_under_an_impossible_date_redirects_to_its_address(client, si
     assert response.status_code == 301 and response["Location"].endswith("/headline/")
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("number", PAGES)
 @pytest.mark.parametrize("path", LISTS)
-def test_page_numbers_that_are_not_pages_are_404(client, site, path, page):
+def test_page_numbers_that_are_not_pages_are_404(client, site, path, number):
     separator = "" if path.endswith("&") else "?"
-    response = client.get(f"{path}{separator}page={page}")
+    response = client.get(f"{path}{separator}page={number}")
     assert response.status_code == 404
