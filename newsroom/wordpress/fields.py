@@ -29,6 +29,9 @@ TAG_START = re.compile(r"(?<!<)<+(?=[A-Za-z/!?])")
 # A path on this site: a single leading slash and slug segments, nothing a
 # browser could read as another host ("//", "\\", a scheme) or a parent ("..").
 LOCAL_PATH = re.compile(r"/(?:[-\w]+/)*")
+# The article URL's slug pattern (articles/urls.py), within ArticleRedirect.old_path.
+UNICODE_SLUG = re.compile(r"[-\w]+")
+UNQUOTED_SLUG_MAX_LENGTH = 400
 WEBSITE = URLValidator(schemes=["http", "https"])
 # The comment form's limits (comments.forms / comments.models).
 URL_MAX_LENGTH = 200
@@ -65,6 +68,17 @@ def slug(value, max_length):
     when nothing is left (a Persian slug), for the caller's fallback.
     """
     return slugify(unquote(value or "", errors="replace"))[:max_length].strip("-")
+
+
+def unquoted_slug(value):
+    """
+    WordPress's slug decoded as it appeared in its addresses ("café", "سلام"), if
+    it is one an article URL can match (letters, digits, "-", "_"); else "".
+    """
+    decoded = unquote(value or "", errors="replace")
+    if len(decoded) <= UNQUOTED_SLUG_MAX_LENGTH and UNICODE_SLUG.fullmatch(decoded):
+        return decoded
+    return ""
 
 
 def website(value):

@@ -19,7 +19,7 @@ from django.contrib.flatpages.models import FlatPage
 from django.core.files import File
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline, Image, Section, Tag
+from articles.models import Article, ArticleRedirect, Author, Byline, Image, Section, Tag
 from articles.sanitize import sanitize_body
 from comments.models import Comment
 from comments.sanitize import render_comment
@@ -291,6 +291,7 @@ class WordPressImport:
         self.set_bylines(article, f.get("dc:creator", "")[:200])
         article.tags.set(self.tags_for(entry.categories, section))
         self.link(LegacyLink.Kind.POST, wp_id, article.get_absolute_url())
+        self.keep_permalink(article, f.get("wp:post_name"))
         for url in re.findall(r'(?:src|href)="([^"]+)"', f.get("content:encoded") or ""):
             if url in self.attachment_ids:
                 self.link(
@@ -301,6 +302,18 @@ class WordPressImport:
                 )
         self.tally.add("articles", "created" if created else "updated")
         self.take_comments(article, entry.comments)
+
+    def keep_permalink(self, article, post_name):
+        """
+        WordPress's own address for a post whose slug was decoded or replaced
+        ("/2020/01/02/caf%c3%a9/" is now "/2020/01/02/cafe/"), kept as an old address
+        that redirects, when it is one our article URLs can route.
+        """
+        wp_slug = fields.unquoted_slug(post_name)
+        if not wp_slug or wp_slug == article.slug:
+            return
+        old_path = article.get_absolute_url().rsplit("/", 2)[0] + f"/{wp_slug}/"
+        ArticleRedirect.objects.get_or_create(old_path=old_path, defaults={"article": article})
 
     def section_for(self, nicename):
         """The section a post's category names: from this file, else one imported before."""

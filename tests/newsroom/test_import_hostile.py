@@ -138,6 +138,16 @@ def test_non_ascii_slugs_are_decoded_or_replaced(client, summary):
     assert client.get("/category/cafe-creme/").status_code == 200
 
 
+def test_wordpress_permalinks_with_decoded_slugs_still_lead_to_the_article(client, summary):
+    persian, french = Article.objects.get(wp_id=10), Article.objects.get(wp_id=11)
+    for old, article in [
+        ("/2020/01/02/%d8%b3%d9%84%d8%a7%d9%85/", persian),
+        ("/2020/01/02/caf%c3%a9-cr%c3%a8me/", french),
+    ]:
+        response = client.get(old)
+        assert response.status_code == 301 and response["Location"] == article.get_absolute_url()
+
+
 def test_importing_the_hostile_file_again_changes_nothing(summary):
     counts = [m.objects.count() for m in (Article, Comment, FlatPage, LegacyLink, Section, Tag)]
     call_command("import_wordpress", str(HOSTILE), stdout=StringIO())
