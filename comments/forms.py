@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from comments.models import Comment
+from comments.models import Comment, is_plain_web_address
 
 TIMESTAMP_SALT = "comments.form-issued"
 # Also what keeps sanitizing and moderating a comment quick, whatever it holds.
@@ -115,6 +115,12 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(
                 _("That was quick! Please take a few seconds to read your comment, then post it.")
             )
+
+    def clean_author_url(self):
+        url = self.cleaned_data["author_url"]
+        if url and not is_plain_web_address(url):
+            raise forms.ValidationError(self.fields["author_url"].error_messages["invalid"])
+        return url
 
     def clean_parent(self):
         parent_id = self.cleaned_data.get("parent")

@@ -1,7 +1,9 @@
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,6 +15,18 @@ from comments.sanitize import fold, render_comment
 # Ids in a materialized path are zero-padded so that sorting the path text
 # sorts the thread: parents before children, older siblings first.
 PATH_DIGITS = 10
+
+
+def is_plain_web_address(url):
+    """
+    http(s) only, with no backslash and no user part: browsers read
+    `https://evil.example\\@site.org/` as a link to evil.example, Python as one to site.org.
+    """
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return "\\" not in url and "@" not in urlsplit(url).netloc
 
 
 class CommentQuerySet(models.QuerySet):
@@ -129,6 +143,14 @@ class Comment(models.Model):
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    def author_link(self):
+        """
+        The website to link the name to, only if it is a plain web address (see
+        `is_plain_web_address`): rows written another way (an import, a script)
+        never put a `javascript:` or look-alike link on the page.
+        """
+        return self.author_url if is_plain_web_address(self.author_url) else ""
 
     def place_under(self, parent):
         """

@@ -169,7 +169,7 @@ def comment_moderate(*, comments, status, by, reason="", seen_versions=None) -> 
     changed = []
     with transaction.atomic():
         locked = (
-            Comment.objects.select_for_update()
+            Comment.objects.select_for_update(of=("self",))
             .select_related("article")
             .filter(pk__in=[comment.pk for comment in comments])
             .order_by("pk")

@@ -335,6 +335,8 @@ def test_at_most_three_receipts_an_hour_reach_one_address(
         ("body", "NUL\x00byte", "Null characters are not allowed."),
         ("parent", "99999999999999999999999", "The comment you are replying to is no longer here."),
         ("parent", "-1", "The comment you are replying to is no longer here."),
+        ("author_url", "https://evil.example\\@example.org/", "Please enter a valid web address"),
+        ("author_url", "javascript:alert(1)", "Please enter a valid web address"),
     ],
 )
 def test_overlong_or_malformed_fields_get_a_message_not_a_500(
@@ -545,3 +547,23 @@ def test_a_banned_commenters_private_page_does_not_say_why(client):
     page = text(client.get(manage_url(spam)))
     assert "Awaiting moderation." in page
     assert "published before" not in page and 'name="body"' not in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "https://evil.example\\@www.example.org/",
+        "java\tscript:alert(1)",
+    ],
+)
+def test_a_website_stored_without_the_form_never_becomes_a_script_link(article, url):
+    """Imports and scripts write rows directly; the page links only web addresses."""
+    CommentFactory(article=article, author_name="Mallory", author_url=url)
+    page = thread_of(article)
+    assert "Mallory" in page
+    assert 'rel="nofollow ugc">Mallory</a>' not in page
+    assert "script:" not in page.lower().replace("<script src=", "")
