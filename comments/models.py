@@ -135,14 +135,18 @@ class Comment(models.Model):
         return _("%(name)s on %(article)s") % {"name": self.author_name, "article": self.article}
 
     def save(self, *args, **kwargs):
-        self.body_html = render_comment(self.body)
-        # Once published, always "was published", however the status got there: its
-        # author's private link can no longer change what readers have read.
-        self.was_published = self.was_published or self.status == self.Status.APPROVED
+        self.fill_derived_fields()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    def fill_derived_fields(self):
+        """What save() derives, for bulk writers (the WordPress import) that skip save()."""
+        self.body_html = render_comment(self.body)
+        # Once published, always "was published", however the status got there: its
+        # author's private link can no longer change what readers have read.
+        self.was_published = self.was_published or self.status == self.Status.APPROVED
 
     def author_link(self):
         """

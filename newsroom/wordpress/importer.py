@@ -22,7 +22,6 @@ from django.utils import timezone
 from articles.models import Article, ArticleRedirect, Author, Byline, Image, Section, Tag
 from articles.sanitize import sanitize_body
 from comments.models import Comment
-from comments.sanitize import render_comment
 from comments.services import comment_recount
 from newsroom.models import LegacyLink, WordPressImportRecord
 from newsroom.wordpress import fields
@@ -439,8 +438,8 @@ class WordPressImport:
             comment = existing.get(wp_id) or Comment(article=article, wp_id=wp_id)
             self.set_commenter(comment, raw)
             comment.body = raw.get("wp:comment_content", "")
-            comment.body_html = render_comment(comment.body)
             comment.status = COMMENT_STATUSES.get(raw.get("wp:comment_approved"), "pending")
+            comment.fill_derived_fields()
             comment.status_reason = "Imported from WordPress"
             when = parse_date(raw.get("wp:comment_date_gmt"))
             comment.created_at = (
@@ -466,7 +465,7 @@ class WordPressImport:
             Comment.objects.bulk_update(
                 updated,
                 ["author_name", "author_email", "author_url", "ip_address", "body", "body_html",
-                 "status", "status_reason", "created_at", "updated_at"],
+                 "status", "status_reason", "was_published", "created_at", "updated_at"],
                 batch_size=500,
             )  # fmt: skip
         self.articles_with_comments.add(article.pk)

@@ -59,7 +59,8 @@ def test_corrections_and_restores_are_logged(editor, editor_client):
 def test_moderation_is_logged(moderator_client):
     held, other = CommentFactory(status=Comment.Status.PENDING), CommentFactory()
     moderator_client.post(
-        "/admin/comments/comment/", {"action": "approve", "_selected_action": [held.pk]}
+        "/admin/comments/comment/",
+        {"action": "approve", "_selected_action": [held.pk], "seen": f"{held.pk}:{held.version}"},
     )
     moderator_client.post(
         "/admin/comments/comment/", {"action": "mark_spam", "_selected_action": [other.pk]}

@@ -74,6 +74,16 @@ def test_comments_keep_their_threads_and_statuses(client, imported):
     assert page.count('<ol class="children">') >= 4
 
 
+def test_imported_published_comments_are_no_longer_their_authors_to_change(imported):
+    """A comment readers have read on WordPress cannot be rewritten by its author's link here."""
+    approved = Comment.objects.filter(status="approved")
+    assert approved.count() == 23
+    assert not any(comment.can_be_edited_by_author() for comment in approved)
+    held = Comment.objects.get(status="pending")
+    assert held.can_be_edited_by_author()
+    assert "<p>" in held.body_html
+
+
 def test_pages_keep_their_paths(imported):
     assert FlatPage.objects.count() == 21
     assert FlatPage.objects.filter(url="/about/clearing-floats/").exists()

@@ -309,6 +309,7 @@ class Command(BaseCommand):
                 provider="demo",
                 status=Donation.Status.COMPLETED,
                 completed_at=timezone.now(),
+                name=name,
                 public_message=message,
             )
 
