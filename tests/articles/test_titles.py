@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from django.contrib.flatpages.models import FlatPage
 
 from articles.models import Article, Author, Image, Section, Tag
 from tests.articles.markup import elements, handlers, parse
@@ -166,3 +167,16 @@ def test_the_admin_shows_hostile_titles_as_text(editor_client, hostile_site):
     (row,) = [r for r in re.findall(r"<tr>(.*?)</tr>", compare, re.S) if "Headline" in r]
     assert "Headline" in parse(row)[1] and "Corrected" in parse(row)[1]
     assert "<img" in parse(row)[1]  # the typed markup, shown as text
+
+
+def test_a_static_page_saved_outside_the_admin_is_sanitized_when_shown(client):
+    """A fixture, a shell or an import writes the row directly; the page is no less safe."""
+    page = FlatPage.objects.create(
+        url="/imported/",
+        title=hostile("Imported"),
+        content='<p>Kept.</p><script>alert(3)</script><img src=pic.jpg onerror="alert(4)">',
+    )
+    page.sites.add(1)
+    html = client.get("/imported/").content.decode()
+    assert_inert(html, hostile("Imported"), "Kept.")
+    assert "alert(3)" not in html
