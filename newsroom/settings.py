@@ -275,6 +275,9 @@ AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_address"
 AXES_LOCKOUT_CALLABLE = "newsroom.views.signin_locked_out"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = SITE_NAME
+# Where to report a vulnerability (mailto: or https: addresses), published at
+# /.well-known/security.txt; none set, that address is a 404.
+SECURITY_CONTACT = env.list("SECURITY_CONTACT", default=[])
 
 # No inline script or style anywhere: the pages load their CSS and JS from our own origin.
 _media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL)) if "//" in MEDIA_URL else None

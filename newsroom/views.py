@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_otp import devices_for_user
@@ -25,6 +29,24 @@ def robots_txt(request):
         {"admin_path": admin_path},
         content_type="text/plain; charset=utf-8",
     )
+
+
+@require_GET
+def security_txt(request):
+    """
+    RFC 9116: where researchers report a vulnerability, read by their tools at a
+    well-known address. Without a contact configured there is nothing to promise.
+    """
+    if not settings.SECURITY_CONTACT:
+        raise Http404
+    expires = (timezone.now() + timedelta(days=180)).replace(microsecond=0)
+    lines = [f"Contact: {contact}" for contact in settings.SECURITY_CONTACT]
+    lines += [
+        f"Expires: {expires.isoformat().replace('+00:00', 'Z')}",
+        f"Preferred-Languages: {settings.LANGUAGE_CODE.split('-')[0]}",
+        f"Canonical: {request.build_absolute_uri()}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @require_GET

@@ -3,7 +3,7 @@ The platform's defences, attacked as an attacker would: through real HTTP reques
 to the admin sign-in, the public pages and robots.txt.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -317,6 +317,24 @@ def test_robots_txt_does_not_reveal_a_custom_admin_path(client, settings):
     body = client.get("/robots.txt").content.decode()
     assert "desk-7f3a" not in body
     assert "Disallow: /search/" in body
+
+
+def test_security_txt_tells_researchers_where_to_write(client, settings):
+    settings.SECURITY_CONTACT = ["mailto:security@example.org", "https://example.org/security/"]
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    fields = [line.split(": ", 1) for line in response.content.decode().splitlines()]
+    assert ["Contact", "mailto:security@example.org"] in fields
+    assert ["Contact", "https://example.org/security/"] in fields
+    expires = dict(fields)["Expires"]
+    left = datetime.fromisoformat(expires) - timezone.now()
+    assert timedelta(days=30) < left < timedelta(days=365)  # RFC 9116: less than a year
+
+
+def test_without_a_security_contact_there_is_no_security_txt(client, settings):
+    settings.SECURITY_CONTACT = []
+    assert client.get("/.well-known/security.txt").status_code == 404
 
 
 def test_admin_pages_say_noindex(client, admin_client):
