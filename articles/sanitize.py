@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit
 
 from bleach import html5lib_shim
 from bleach._vendor.html5lib import treebuilders
+from bleach._vendor.html5lib.constants import formattingElements
 from bleach.sanitizer import BleachSanitizerFilter
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -126,10 +127,21 @@ def _attribute(token, name):
     return token["data"].get((None, name))
 
 
+# `&#` and more digits than any character has: bleach reads such a reference a
+# digit at a time, each step costing the length of the rest. Its `&` is written
+# as `&#38;`, so the reader sees the characters typed and bleach reads no further.
+_IMPOSSIBLE_REFERENCE = re.compile(r"&(?=#[xX]?[0-9a-fA-F]{16})")
+
+
+def _plain_ampersands(value):
+    return _IMPOSSIBLE_REFERENCE.sub("&#38;", value)
+
+
 def _joined_text(tokens):
     """
     Adjacent text as one token. The DOM tree keeps `&` and `amp;` apart; bleach
     reads character references only within one token, so they must be joined.
+    Impossible references are defused in text and attribute values alike.
     """
     text = []
     for token in tokens:
@@ -137,11 +149,14 @@ def _joined_text(tokens):
             text.append(token["data"])
             continue
         if text:
-            yield {"type": "Characters", "data": "".join(text)}
+            yield {"type": "Characters", "data": _plain_ampersands("".join(text))}
             text = []
+        if token["type"] in ("StartTag", "EmptyTag"):
+            data = {key: _plain_ampersands(value) for key, value in token["data"].items()}
+            token = {**token, "data": data}
         yield token
     if text:
-        yield {"type": "Characters", "data": "".join(text)}
+        yield {"type": "Characters", "data": _plain_ampersands("".join(text))}
 
 
 class _DropCodeAndForeignEmbeds(html5lib_shim.Filter):
@@ -211,28 +226,90 @@ class _SafeLinks(html5lib_shim.Filter):
             yield token
 
 
-# How deep elements may nest. html5lib, like the HTML standard it follows, scans
-# the stack of open elements for most tags, so thousands of unclosed tags cost
-# time growing with the square of their number (a few hundred KB of `<b>` took
-# a worker for minutes). Browsers cap nesting too (Chromium at 512); no article
-# comes near this.
+# Bounds on what html5lib's tree construction does for each tag. It follows the
+# HTML standard, which scans the stack of open elements for most tags and, at
+# each new block, re-opens every formatting element (b, i, a…) still unclosed,
+# so unclosed tags cost time growing with the square of their number, and a few
+# KB of `<b title=1>…<b title=90>` followed by `<p>x<p>x…` grows into megabytes.
+# Browsers cap nesting too (Chromium at 512); no article comes near these.
 MAX_DEPTH = 100
+MAX_OPEN_FORMATTING = 12
+MAX_REOPENED = 1000
+
+# The tokenizer has its own quadratic corners: it compares each attribute with
+# every earlier one of the same tag and grows tag names a character at a time.
+MAX_ATTRIBUTES = 32
+MAX_NAME_LENGTH = 64  # longer than any tag we keep, so such a tag is dropped anyway
+_NAME_ENDS = frozenset(" \t\n\r\f/>\x00")
 
 
 class _ShallowTokenizer(html5lib_shim.BleachHTMLTokenizer):
-    """A start tag that would nest deeper than MAX_DEPTH is dropped, its text kept."""
+    """
+    A start tag that would nest deeper than MAX_DEPTH, or open one formatting
+    element too many, is dropped; its text is kept. A tag keeps its first
+    MAX_ATTRIBUTES - 1 attributes and its last; a tag or doctype name is read
+    no further than MAX_NAME_LENGTH characters.
+    """
+
+    def _few_attributes(self):
+        attributes = self.currentToken.get("data")
+        if isinstance(attributes, list) and len(attributes) > MAX_ATTRIBUTES:
+            attributes[-2:] = attributes[-1:]  # the newest takes the place of the one before
+
+    def beforeAttributeNameState(self):
+        carry_on = super().beforeAttributeNameState()
+        self._few_attributes()
+        return carry_on
+
+    def afterAttributeNameState(self):
+        carry_on = super().afterAttributeNameState()
+        self._few_attributes()
+        return carry_on
+
+    def _skip_long_name(self):
+        if len(self.currentToken["name"]) >= MAX_NAME_LENGTH:
+            self.stream.charsUntil(_NAME_ENDS)
+
+    def tagNameState(self):
+        self._skip_long_name()
+        return super().tagNameState()
+
+    def doctypeNameState(self):
+        self._skip_long_name()
+        return super().doctypeNameState()
 
     def emitCurrentToken(self):
-        token = self.currentToken
-        if (
-            token["type"] == html5lib_shim.TAG_TOKEN_TYPE_START
-            and len(self.parser.tree.openElements) >= MAX_DEPTH
+        token, tree = self.currentToken, self.parser.tree
+        if token["type"] == html5lib_shim.TAG_TOKEN_TYPE_START and (
+            len(tree.openElements) >= MAX_DEPTH
+            or (
+                token["name"].lower() in formattingElements
+                and len(tree.activeFormattingElements) >= MAX_OPEN_FORMATTING
+            )
         ):
             self.currentToken = {"type": html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS, "data": ""}
         super().emitCurrentToken()
 
 
+class _BoundedTreeBuilder(treebuilders.getTreeBuilder("dom")):
+    """Re-opens unclosed formatting elements at most MAX_REOPENED times a document."""
+
+    def reset(self):
+        super().reset()
+        self.reopened = 0
+
+    def reconstructActiveFormattingElements(self):
+        if self.reopened >= MAX_REOPENED:
+            return
+        depth = len(self.openElements)
+        super().reconstructActiveFormattingElements()
+        self.reopened += len(self.openElements) - depth
+
+
 class _ShallowParser(html5lib_shim.BleachHTMLParser):
+    def __init__(self, **kwargs):
+        super().__init__(tree=_BoundedTreeBuilder, **kwargs)
+
     def _parse(self, stream, innerHTML=False, container="div", scripting=True, **kwargs):
         # bleach's own _parse, with the tokenizer above in place of bleach's.
         self.innerHTMLMode = innerHTML
@@ -264,7 +341,6 @@ def sanitize_body(html):
         strip=True,
         consume_entities=False,
         namespaceHTMLElements=False,
-        tree=treebuilders.getTreeBuilder("dom"),
     )
     walker = html5lib_shim.getTreeWalker("dom")
     stream = _DropCodeAndForeignEmbeds(_joined_text(walker(parser.parseFragment(html))))
