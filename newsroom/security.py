@@ -91,6 +91,8 @@ class AdminSignInForm(AdminAuthenticationForm):
     def clean(self):
         cleaned_data = super().clean()
         user = self.get_user()
+        if user is None:  # a field was missing: Django has already said so
+            return cleaned_data
         with transaction.atomic():
             # Rows locked, so two requests cannot both spend the same code.
             devices = list(devices_for_user(user, confirmed=True, for_verify=True))

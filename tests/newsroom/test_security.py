@@ -141,6 +141,16 @@ def test_staff_without_a_device_sign_in_with_the_password_alone(editor):
     assert is_signed_in(client)
 
 
+@pytest.mark.parametrize(
+    "sent", [{"username": "editor", "password": ""}, {}, {"password": "x"}, {"otp_token": "1"}]
+)
+def test_a_sign_in_with_missing_fields_says_what_is_missing(editor, sent):
+    response = Client().post(LOGIN, sent)
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
 def test_the_sign_in_form_asks_for_the_code(client):
     page = client.get(LOGIN).content.decode()
     assert 'name="otp_token"' in page and "Authentication code" in page
