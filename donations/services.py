@@ -126,6 +126,13 @@ def donation_start(
             )
             % {"amount": existing.amount_display()}
         )
+    _show_latest_choice(
+        existing,
+        name=name,
+        public_message=public_message,
+        is_anonymous=is_anonymous,
+        wants_badge=wants_badge,
+    )
     if existing.manual_method_id:
         return existing, None
     url = _provider().start_checkout(
@@ -136,6 +143,24 @@ def donation_start(
     )
     Donation.objects.filter(pk=existing.pk).update(provider_session_id=existing.provider_session_id)
     return existing, url
+
+
+def _show_latest_choice(donation, **shown):
+    """
+    Back, then "give anonymously" or another name: the same gift, shown as the
+    reader chose last. Once paid, what the payment confirmed is what is shown.
+    """
+    if all(getattr(donation, field) == value for field, value in shown.items()):
+        return
+    if not Donation.objects.filter(pk=donation.pk, status=Donation.Status.PENDING).update(**shown):
+        raise DonationRefused(
+            _(
+                "This gift has already been received, so how it is shown can no longer be "
+                "changed here. Please write to us and we will change it."
+            )
+        )
+    for field, value in shown.items():
+        setattr(donation, field, value)
 
 
 def donation_confirm(*, donation, payment_id=None, subscription_id=None, by=None):

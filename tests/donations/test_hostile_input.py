@@ -9,8 +9,10 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 
+from donations import services
 from donations.models import Donation
 from tests.donations.test_views import form_fields, gift, text
+from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +151,37 @@ def test_a_resent_form_with_a_different_gift_is_refused_never_charged_the_old_am
     newest = Donation.objects.latest("pk")
     sent_to_stripe = fake_stripe.requests[1]["form"]
     assert sent_to_stripe["line_items[0][price_data][unit_amount]"] == [str(newest.amount)]
+
+
+def test_going_back_to_give_anonymously_is_the_same_gift_shown_as_chosen_last(client, fake_stripe):
+    campaign = CampaignFactory(slug="spring", show_donors=True)
+    page = text(client.get("/donate/spring/"))
+    sent = {"amount": "10", "frequency": "once", "email": "luisa@example.org", "method": "card",
+            "name": "Luisa Real Name", "public_message": "Go!", **form_fields(page)}  # fmt: skip
+    assert client.post("/donate/spring/", sent).status_code == 302
+
+    changed = {**sent, "is_anonymous": "on", "name": "", "public_message": ""}
+    assert client.post("/donate/spring/", changed).status_code == 302
+    gift = Donation.objects.get()
+    assert (gift.is_anonymous, gift.name, gift.public_message) == (True, "", "")
+
+    services.donation_confirm(donation=gift, payment_id="pi_1")
+    supporters = text(client.get("/donate/spring/"))
+    assert "Luisa Real Name" not in supporters and "Go!" not in supporters
+    assert campaign.donations.get().is_anonymous
+
+
+def test_a_paid_gift_is_shown_as_the_payment_confirmed_it(client, fake_stripe):
+    page = text(client.get("/donate/"))
+    sent = {"amount": "10", "frequency": "once", "email": "luisa@example.org", "method": "card",
+            "name": "Luisa", **form_fields(page)}  # fmt: skip
+    client.post("/donate/", sent)
+    services.donation_confirm(donation=Donation.objects.get(), payment_id="pi_1")
+
+    refused = client.post("/donate/", {**sent, "name": "Someone Else"})
+    assert refused.status_code == 400
+    assert "already been received" in text(refused)
+    assert Donation.objects.get().name == "Luisa"
 
 
 def test_an_anonymous_visit_with_campaign_tags_stores_no_session(client):
