@@ -30,9 +30,12 @@ def _first_match(words, text):
 
 def _is_known_commenter(comment):
     """
-    Trust follows a confirmed identity only: a typed email proves nothing, so
-    only confirmed, approved comments with the same email and name count, and
-    only for a comment that is itself confirmed (as WordPress matches both).
+    Trust needs proof of identity now and a history under it. Proof is this
+    comment being confirmed (signed in, or a browser that followed the emailed
+    link); typing an address proves nothing. History is any approved comment
+    with the same email and name (as WordPress matches both), confirmed or not:
+    a moderator approved it under that identity, and regulars from before
+    confirmation existed, or imported from WordPress, have only such comments.
     """
     return (
         comment.email_verified
@@ -40,7 +43,6 @@ def _is_known_commenter(comment):
         .filter(
             author_email__iexact=comment.author_email,
             author_name__iexact=comment.author_name,
-            email_verified=True,
         )
         .exclude(pk=comment.pk)
         .exists()

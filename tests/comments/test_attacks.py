@@ -363,6 +363,53 @@ def test_a_huge_user_agent_with_nul_bytes_is_cut_safely(client, article, comment
     assert Comment.objects.get().user_agent == "Bot/" + "x" * 496
 
 
+def test_a_regular_from_before_confirmation_is_published_once_they_prove_the_address(
+    article, comment_data, django_capture_on_commit_callbacks
+):
+    """
+    Migration 0004 and the WordPress import leave regulars with approved but
+    unconfirmed comments; proving the address by the emailed link is enough.
+    """
+    CommentFactory(
+        article=article, author_name="Marta", author_email="marta@example.org", body="From 2019"
+    )
+    assert not Comment.objects.get().email_verified
+    marta = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        marta.post(
+            post_url(article),
+            comment_data(
+                article, author_name="Marta", author_email="marta@example.org", body="Back again"
+            ),
+        )
+    back = Comment.objects.get(body="Back again")
+    assert back.status == Comment.Status.PENDING
+    assert back.status_reason == "Email address not confirmed"
+
+    marta.post(emailed_link(mail.outbox[-1]), {"action": "confirm"})
+    back.refresh_from_db()
+    assert back.status == Comment.Status.APPROVED and back.email_verified
+    assert "Back again" in thread_of(article)
+
+    marta.post(
+        post_url(article),
+        comment_data(article, author_name="Marta", author_email="marta@example.org", body="Next"),
+    )
+    assert Comment.objects.get(body="Next").status == Comment.Status.APPROVED
+    assert "Next" in thread_of(article)
+
+    # A stranger typing the same name and email proves nothing, so earns nothing.
+    Client(REMOTE_ADDR="192.0.2.66").post(
+        post_url(article),
+        comment_data(
+            article, author_name="Marta", author_email="marta@example.org", body="Impostor"
+        ),
+    )
+    impostor = Comment.objects.get(body="Impostor")
+    assert impostor.status == Comment.Status.PENDING and not impostor.email_verified
+    assert "Impostor" not in thread_of(article)
+
+
 # Item 12: the flood check raced, the word lists matched raw text, moderators could
 # approve text changed after they read it, and author edits skipped the rules.
 

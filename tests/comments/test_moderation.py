@@ -42,8 +42,18 @@ def test_typing_a_regulars_email_earns_none_of_their_trust(known_commenter):
     assert decision.reason == "Email address not confirmed"
 
 
-def test_only_confirmed_approved_comments_make_a_regular():
-    CommentFactory(author_name="Julio", author_email="julio@example.org")  # typed, never proven
+def test_approved_history_counts_without_confirmation_once_the_address_is_proven():
+    """Regulars from before confirmation existed (or imported) have only unconfirmed history."""
+    CommentFactory(author_name="Julio", author_email="julio@example.org")
+    assert decide(new_comment()).status == Comment.Status.APPROVED
+    decision = decide(new_comment(email_verified=False))
+    assert decision.status == Comment.Status.PENDING
+    assert decision.reason == "Email address not confirmed"
+
+
+def test_only_approved_history_makes_a_regular():
+    for status in (Comment.Status.PENDING, Comment.Status.SPAM, Comment.Status.REMOVED):
+        VerifiedCommentFactory(author_name="Julio", author_email="julio@example.org", status=status)
     decision = decide(new_comment())
     assert decision.status == Comment.Status.PENDING
     assert decision.reason == "First comment from this email address"
