@@ -527,7 +527,11 @@ def test_the_comment_page_refuses_a_decision_on_an_older_version(client, moderat
 
 @pytest.fixture
 def held_first_comment(article):
-    return CommentFactory(
+    """
+    Already confirmed, so the author's POST is the edit alone: confirming an
+    unproven comment would apply the rules again and hide a missing edit check.
+    """
+    return VerifiedCommentFactory(
         article=article,
         status=Comment.Status.PENDING,
         body="Calls are blocked.",
