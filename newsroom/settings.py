@@ -224,8 +224,10 @@ ARTICLES_EMBED_HOSTS = env.list(
         "flo.uri.sh",
     ],
 )
-# Article bodies and static pages longer than this are refused by the admin form.
-ARTICLES_MAX_BODY_BYTES = env.int("ARTICLES_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+# Article bodies and static pages longer than this are refused by the admin form. A long
+# feature is 50-100 KB of HTML; tag soup built to be slow costs about 1 s of a worker per
+# 200 KB to sanitize, so the cap bounds what a contributor's save can cost.
+ARTICLES_MAX_BODY_BYTES = env.int("ARTICLES_MAX_BODY_BYTES", default=512 * 1024)
 IMAGE_MAX_UPLOAD_BYTES = env.int("IMAGE_MAX_UPLOAD_BYTES", default=15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 IMAGE_RENDITION_WIDTHS = [480, 800, 1200]
