@@ -48,9 +48,10 @@ def _check_rate(ip_address):
 def take_flood_slot(*, email, ip_address):
     """
     Claim this sender's one post per COMMENTS_FLOOD_SECONDS, by email and by
-    address. `cache.add` is atomic in the local cache and in Redis, so two
-    requests racing on several workers cannot both get the slot, even before
-    either comment is committed.
+    address. `cache.add` is atomic in Redis, so two requests racing on several
+    workers cannot both get the slot, even before either comment is committed.
+    The local-memory cache is atomic only within one process: each process
+    keeps its own slots, so with more than one, use Redis (see README).
     """
     seconds = settings.COMMENTS_FLOOD_SECONDS
     if seconds <= 0:
@@ -102,7 +103,6 @@ def comment_post(
     if not comments_are_open(article):
         raise CommentRejected(_("Comments are closed."))
     _check_rate(ip_address)
-    take_flood_slot(email=author_email, ip_address=ip_address)
     _check_duplicate(article=article, email=author_email, body=body)
     signed_in = bool(user and user.is_authenticated)
     comment = Comment(
@@ -120,6 +120,8 @@ def comment_post(
         notify_replies=notify_replies,
     )
     comment.place_under(parent)
+    # Last of the checks: a post refused for any other reason never holds the slot.
+    take_flood_slot(email=author_email, ip_address=ip_address)
     decision = decide(comment)
     comment.set_status(decision.status, decision.reason)
     with transaction.atomic():
