@@ -140,17 +140,20 @@ class CommentAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         """Deleting goes through the service: audited, recounted, replies kept."""
-        comment_delete(comment=obj, by=request.user)
+        comment_delete(comments=[obj], by=request.user)
 
     def delete_queryset(self, request, queryset):
-        for comment in queryset.select_related("article"):
-            comment_delete(comment=comment, by=request.user)
+        comment_delete(comments=queryset, by=request.user)
 
     def get_deleted_objects(self, objs, request):
-        """The confirmation lists only the comments chosen: their replies are never deleted."""
-        _cascade, _counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        """
+        The confirmation lists only the comments chosen: their replies are never
+        deleted, and do not block the deletion either (the database would
+        refuse it, but the service keeps a comment with replies as a placeholder).
+        """
+        _cascade, _counts, perms_needed, _replies = super().get_deleted_objects(objs, request)
         chosen = [str(comment) for comment in objs]
-        return chosen, {Comment._meta.verbose_name_plural: len(chosen)}, perms_needed, protected
+        return chosen, {Comment._meta.verbose_name_plural: len(chosen)}, perms_needed, []
 
     def get_ordering(self, request):
         return ["created_at"] if request.GET.get("status__exact") == "pending" else ["-created_at"]

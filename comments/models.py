@@ -59,12 +59,14 @@ class Comment(models.Model):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.CASCADE, related_name="comments"
     )
+    # RESTRICT: a comment with replies is never deleted on its own (the services
+    # keep it as a placeholder), yet deleting the article takes its whole thread.
     parent = models.ForeignKey(
         "self",
         verbose_name=_("in reply to"),
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.RESTRICT,
         related_name="replies",
     )
     path = models.CharField(_("thread path"), max_length=255, editable=False)

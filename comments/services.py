@@ -277,10 +277,16 @@ def comment_withdraw(*, comment) -> None:
         _delete(comment, action="comment.withdrawn", by=None, reason=_("Withdrawn by its author"))
 
 
-def comment_delete(*, comment, by) -> None:
-    """A moderator deletes a comment outright, from the admin (see `_delete`)."""
+def comment_delete(*, comments, by) -> None:
+    """
+    A moderator deletes comments from the admin (see `_delete`), all or none in
+    one transaction. Replies go first, so a parent chosen with all its replies
+    leaves no placeholder.
+    """
     with transaction.atomic():
-        _delete(comment, action="comment.deleted", by=by, reason=_("Deleted by a moderator"))
+        ids = [comment.pk for comment in comments]
+        for comment in Comment.objects.filter(pk__in=ids).order_by("-path"):
+            _delete(comment, action="comment.deleted", by=by, reason=_("Deleted by a moderator"))
 
 
 def _delete(comment, *, action, by, reason):

@@ -13,7 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import RestrictedError
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comments import services
@@ -685,3 +688,70 @@ def test_a_website_stored_without_the_form_never_becomes_a_script_link(article, 
     assert "Mallory" in page
     assert 'rel="nofollow ugc">Mallory</a>' not in page
     assert "script:" not in page.lower().replace("<script src=", "")
+
+
+# Follow-up review: replies could still be cascade-deleted outside the services.
+
+
+def test_deleting_a_comment_with_replies_outside_the_services_is_refused(article):
+    parent = CommentFactory(article=article, body="Parent words")
+    reply = CommentFactory(article=article, parent=parent, body="Reply words")
+    CommentFactory(article=article, parent=reply, body="Reply to the reply")
+    with pytest.raises(RestrictedError):
+        parent.delete()
+    with pytest.raises(RestrictedError):
+        Comment.objects.filter(pk=parent.pk).delete()
+    assert Comment.objects.count() == 3
+    assert "Reply to the reply" in thread_of(article)
+
+
+def test_deleting_an_article_deletes_its_whole_thread(article):
+    parent = CommentFactory(article=article, body="Parent words")
+    reply = CommentFactory(article=article, parent=parent, body="Reply words")
+    CommentFactory(article=article, parent=reply, body="Reply to the reply")
+    elsewhere = CommentFactory(body="On another story")
+    article.delete()
+    assert list(Comment.objects.all()) == [elsewhere]
+
+
+def test_deleting_one_comment_with_replies_from_its_admin_page_keeps_a_placeholder(
+    moderator_client, article
+):
+    parent = CommentFactory(article=article, body="Parent words")
+    CommentFactory(article=article, parent=parent, body="Reply words")
+    delete_url = f"{QUEUE}{parent.pk}/delete/"
+    confirm = text(moderator_client.get(delete_url))
+    assert "Reply words" not in confirm and "Cannot delete" not in confirm
+    moderator_client.post(delete_url, {"post": "yes"})
+    parent.refresh_from_db()
+    assert parent.status == Comment.Status.REMOVED
+    page = thread_of(article)
+    assert "This comment was removed." in page and "Reply words" in page
+
+
+def test_deleting_a_comment_with_all_its_replies_leaves_no_placeholder(moderator_client, article):
+    parent = CommentFactory(article=article, body="Parent words")
+    reply = CommentFactory(article=article, parent=parent, body="Reply words")
+    moderator_client.post(
+        QUEUE,
+        {"action": "delete_selected", "_selected_action": [parent.pk, reply.pk], "post": "yes"},
+    )
+    assert not Comment.objects.exists()
+    assert "This comment was removed." not in thread_of(article)
+
+
+def test_a_batch_deletion_in_the_admin_is_one_transaction(moderator_client, article):
+    """All the chosen comments or none: one savepoint in the test's transaction, not one each."""
+    chosen = CommentFactory.create_batch(3, article=article)
+    with CaptureQueriesContext(connection) as queries:
+        moderator_client.post(
+            QUEUE,
+            {
+                "action": "delete_selected",
+                "_selected_action": [c.pk for c in chosen],
+                "post": "yes",
+            },
+        )
+    assert not Comment.objects.exists()
+    savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1
