@@ -30,7 +30,13 @@ CHANGED_SINCE_READ = _(
 
 
 class CommentAdminForm(forms.ModelForm):
-    """Carries the version the moderator opened, so a decision is about the text they read."""
+    """
+    Carries the version the moderator opened, so a decision is about the text
+    they read. The admin saves inside the transaction that validated the form,
+    so the row locked here stays locked until the moderator's copy is saved:
+    an author's edit either lands before the check (and is refused here) or
+    waits until after the save.
+    """
 
     seen_version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -44,7 +50,11 @@ class CommentAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        current = Comment.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+        current = (
+            Comment.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+        )
         if cleaned.get("seen_version") != current.first():
             raise forms.ValidationError(
                 _(

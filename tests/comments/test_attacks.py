@@ -7,13 +7,14 @@ moderators and the database see afterwards.
 import re
 import sys
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import RestrictedError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -755,3 +756,57 @@ def test_a_batch_deletion_in_the_admin_is_one_transaction(moderator_client, arti
     assert not Comment.objects.exists()
     savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
     assert len(savepoints) == 1
+
+
+# Follow-up review: the moderator's comment page checked the version without a lock.
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_author_edit_committed_while_the_moderator_saves_is_not_overwritten(
+    moderator_client, article
+):
+    """
+    The author's edit holds its row when the moderator presses Save, and commits
+    a moment later: the moderator's page must read the edit and refuse, not save
+    the copy it was opened with over it. (SQLite locks the whole table instead of
+    the row, so there the moderator's request fails while the author writes;
+    the author's text must survive either way.)
+    """
+    held = CommentFactory(article=article, status=Comment.Status.PENDING, body="First draft")
+    author_has_edited, moderator_saves = threading.Event(), threading.Event()
+
+    def author_edits():
+        try:
+            with transaction.atomic():
+                services.comment_edit_by_author(comment=held, body="Author's correction")
+                author_has_edited.set()
+                moderator_saves.wait(timeout=5)
+                time.sleep(0.5)  # the moderator's request reaches the database meanwhile
+        finally:
+            author_has_edited.set()
+            connection.close()
+
+    author = threading.Thread(target=author_edits)
+    author.start()
+    assert author_has_edited.wait(timeout=5)
+    moderator_saves.set()
+    try:
+        response = moderator_client.post(
+            f"{QUEUE}{held.pk}/change/",
+            {
+                "seen_version": "1",
+                "body": "First draft, tidied by the desk",
+                "status": "pending",
+                "reports-TOTAL_FORMS": "0",
+                "reports-INITIAL_FORMS": "0",
+                "reports-MIN_NUM_FORMS": "0",
+                "reports-MAX_NUM_FORMS": "1000",
+            },
+        )
+    except OperationalError:
+        assert connection.vendor == "sqlite"
+    else:
+        assert "Its author changed this comment after you opened it." in text(response)
+    author.join()
+    held.refresh_from_db()
+    assert held.body == "Author's correction" and held.version == 2
