@@ -32,6 +32,9 @@ from newsroom.wordpress.wxr import NotWXR, read
 MAX_COMMENT_CHARS = 65_525
 COMMENTER_NAME_CHARS = 100
 FLATPAGE_URL_CHARS = 100
+# Far deeper than any site's menu; a crafted file's chain of thousands stops here.
+MAX_PAGE_DEPTH = 100
+LOOP = "in a loop of parents: made top-level"
 STATUSES = {
     "publish": Article.Status.PUBLISHED,
     "future": Article.Status.PUBLISHED,
@@ -95,13 +98,42 @@ def post_id(item):
     return None
 
 
-def generation(wp_id, parents):
-    """How many ancestors a comment has, so parents are placed before their replies."""
-    count, seen = 0, {wp_id}
-    while parents.get(wp_id) in parents and parents[wp_id] not in seen:
-        wp_id = parents[wp_id]
-        seen.add(wp_id)
-        count += 1
+def without_loops(parents):
+    """
+    The parent map with every loop cut, and the ids cut: WordPress never writes a
+    comment or page that is its own ancestor, but a crafted file can, and a thread
+    path or page address built through a loop would depend on itself. The lowest id
+    of each loop (the oldest, as WordPress numbers them) becomes top-level. Iterative,
+    so no chain is too long for the stack.
+    """
+    parent_of = {child: parent for child, parent in parents.items() if parent in parents}
+    settled, cut = set(), set()
+    for start in sorted(parent_of):
+        walk, position, node = [], {}, start
+        while node in parent_of and node not in settled and node not in position:
+            position[node] = len(walk)
+            walk.append(node)
+            node = parent_of[node]
+        if node in position:
+            first = min(walk[position[node] :])
+            del parent_of[first]
+            cut.add(first)
+        settled.update(walk)
+    return parent_of, cut
+
+
+def generations(parent_of):
+    """How many ancestors each entry of a loop-free parent map has, so parents come first."""
+    count = {}
+    for start in parent_of:
+        walk, node = [], start
+        while node in parent_of and node not in count:
+            walk.append(node)
+            node = parent_of[node]
+        above = count.get(node, 0)  # a top-level entry has none
+        for entry in reversed(walk):
+            above += 1
+            count[entry] = above
     return count
 
 
@@ -453,10 +485,13 @@ class WordPressImport:
         self.tally.add("comments", "created", n=len(new))
         self.tally.add("comments", "updated", n=len(rows) - len(new))
         by_wp_id = {c.wp_id: c for c in rows}
-        for comment in sorted(rows, key=lambda c: (generation(c.wp_id, wp_parents), c.wp_id)):
-            parent = by_wp_id.get(wp_parents[comment.wp_id])
+        parent_of, cut = without_loops(wp_parents)
+        if cut:
+            self.tally.reasons["comments"][LOOP] += len(cut)
+        generation = generations(parent_of)
+        for comment in sorted(rows, key=lambda c: (generation.get(c.wp_id, 0), c.wp_id)):
             comment.parent = None
-            comment.place_under(parent if parent is not comment else None)
+            comment.place_under(by_wp_id.get(parent_of.get(comment.wp_id)))
             comment.set_path()
         # Only the thread fields for new rows: updating every column is most of an import's time.
         Comment.objects.bulk_update(rows, ["parent", "depth", "path"], batch_size=500)
@@ -507,23 +542,56 @@ class WordPressImport:
             self.tally.add("pages", "failed", str(error))
             return
         parent = fields.wp_number(f.get("wp:post_parent")) or 0
-        self.pages[wp_id] = (slug, parent, title or slug, body)
+        # WordPress asks for the password whenever the field is not empty, spaces included.
+        protected = bool(f.get("wp:post_password"))
+        self.pages[wp_id] = (slug, parent, title or slug, body, protected)
 
-    def page_path(self, wp_id, seen=()):
-        slug, parent, _title, _body = self.pages[wp_id]
-        if parent in self.pages and parent not in seen:
-            return f"{self.page_path(parent, (*seen, wp_id))}{slug}/"
-        return f"/{slug}/"
+    def page_urls(self):
+        """
+        Each page's address under its parent's, built parents first without recursion, so a
+        crafted file's loops and endless chains cannot exhaust the stack. A page in a loop,
+        nested deeper than MAX_PAGE_DEPTH or too long for the column answers at its own
+        slug instead; each is counted.
+        """
+        parent_of, cut = without_loops({wp_id: page[1] for wp_id, page in self.pages.items()})
+        generation = generations(parent_of)
+        urls = {}
+        for wp_id in sorted(self.pages, key=lambda wp_id: generation.get(wp_id, 0)):
+            own = f"/{self.pages[wp_id][0]}/"
+            if wp_id in cut:
+                self.tally.reasons["pages"][LOOP] += 1
+            if wp_id not in parent_of:
+                urls[wp_id] = own
+            elif generation[wp_id] > MAX_PAGE_DEPTH:
+                urls[wp_id] = own
+                self.tally.reasons["pages"][
+                    f"nested more than {MAX_PAGE_DEPTH} levels deep: at its own slug"
+                ] += 1
+            elif len(urls[parent_of[wp_id]]) + len(own) - 1 > FLATPAGE_URL_CHARS:
+                urls[wp_id] = own
+                self.tally.reasons["pages"]["address too long: at its own slug"] += 1
+            else:
+                urls[wp_id] = urls[parent_of[wp_id]] + own[1:]
+        return urls
 
     def save_pages(self):
-        for wp_id, (slug, _parent, title, body) in self.pages.items():
-            url = self.page_path(wp_id)
-            if len(url) > FLATPAGE_URL_CHARS:
-                # Too deep for the column: the page answers at its own slug instead.
-                url = f"/{slug}/"
-            page, created = FlatPage.objects.update_or_create(
-                url=url, defaults={"title": title, "content": sanitize_body(body)}
-            )
-            page.sites.add(1)
-            self.link(LegacyLink.Kind.PAGE, wp_id, url)
+        for wp_id, url in self.page_urls().items():
+            _slug, _parent, title, body, protected = self.pages[wp_id]
+            defaults = {"title": title, "content": sanitize_body(body)}
+            if protected:
+                defaults["registration_required"] = True
+            page, created = FlatPage.objects.update_or_create(url=url, defaults=defaults)
+            if protected:
+                # Held for an editor, as a password-protected post is kept as a draft: on no
+                # site, flatpages serves it to nobody and neither the footer nor the sitemap
+                # lists it; no old link names its address. An editor publishes it by choosing
+                # the site (sign-in stays required).
+                page.sites.clear()
+                LegacyLink.objects.filter(kind=LegacyLink.Kind.PAGE, wp_id=wp_id).delete()
+                self.tally.reasons["pages"][
+                    "password-protected: held for an editor, sign-in required"
+                ] += 1
+            else:
+                page.sites.add(1)
+                self.link(LegacyLink.Kind.PAGE, wp_id, url)
             self.tally.add("pages", "created" if created else "updated")
