@@ -167,9 +167,6 @@ class WordPressImport:
         return self.tally
 
     def finish(self):
-        WordPressImportRecord.objects.create(
-            base_site_url=getattr(self, "base_site_url", ""), summary=self.tally.table()
-        )
         for nicename, parent_nicename in self.parents.items():
             section, parent = self.sections.get(nicename), self.sections.get(parent_nicename)
             if section and parent and section.parent_id != parent.pk:
@@ -184,6 +181,10 @@ class WordPressImport:
             if image is not None:
                 Article.objects.filter(pk=article_pk).update(featured_image=image)
         comment_recount(article_ids=self.articles_with_comments)
+        # Last, so the record holds what the pages and images added (held pages, loops cut).
+        WordPressImportRecord.objects.create(
+            base_site_url=getattr(self, "base_site_url", ""), summary=self.tally.table()
+        )
 
     # -- channel-level entries ----------------------------------------------------
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from articles.models import Article
 from comments.models import Comment
-from newsroom.models import LegacyLink
+from newsroom.models import LegacyLink, WordPressImportRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,9 @@ def test_a_password_protected_page_is_not_shown_to_anyone(client, tmp_path):
     assert "board-minutes" not in client.get("/sitemap.xml").content.decode()
     held = FlatPage.objects.get(url="/board-minutes/")  # kept for an editor to decide
     assert held.registration_required and not held.sites.exists() and SECRET in held.content
-    assert "pages: password-protected: held for an editor, sign-in required (1)" in summary
+    held_line = "pages: password-protected: held for an editor, sign-in required (1)"
+    assert held_line in summary
+    assert held_line in WordPressImportRecord.objects.get().summary  # what the admin shows
 
 
 def test_an_editor_publishing_the_held_page_still_requires_sign_in(client, tmp_path):
