@@ -1,3 +1,4 @@
+import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,6 +21,8 @@ from donations.providers.stripe import StripeProvider
 from donations.providers.testmode import TestModeProvider
 
 THANKS_SALT = "donations.thanks"
+
+logger = logging.getLogger(__name__)
 
 
 def _local_path(value):
@@ -187,19 +190,23 @@ def stripe_webhook(request):
         event = StripeProvider.verified_event(
             request.body, request.headers.get("Stripe-Signature", "")
         )
-    except ValueError:
-        return HttpResponseBadRequest("invalid signature")
-    handler = stripe_events.HANDLERS.get(event["type"])
+        event_id, event_type, obj = stripe_events.event_parts(event)
+    except ValueError as refusal:
+        return HttpResponseBadRequest(str(refusal), content_type="text/plain")
+    handler = stripe_events.HANDLERS.get(event_type)
     if handler is None:
         return HttpResponse(status=200)  # acknowledged, not ours to handle
     try:
         services.event_process(
             provider="stripe",
-            event_id=event["id"],
-            event_type=event["type"],
-            handler=lambda: handler(event["data"]["object"], event_id=event["id"]),
+            event_id=event_id,
+            event_type=event_type,
+            handler=lambda: handler(obj, event_id=event_id),
         )
     except stripe_events.NotYetKnown:
         # Stripe retries any non-2xx response; by then the gift it refers to will exist.
         return HttpResponse("not yet known", status=409)
+    except stripe_events.NotOurs as reason:
+        # Signed, so worth a line in the log; a retry would be the same, so 2xx.
+        logger.warning("Ignored Stripe event %s (%s): %s", event_id, event_type, reason)
     return HttpResponse(status=200)

@@ -49,6 +49,22 @@ def send_stripe_event(client, settings):
     return send
 
 
+@pytest.fixture
+def send_signed_body(client, settings):
+    """Post any body, signed with our webhook secret: what a holder of the secret can send."""
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+
+    def send(payload, *, timestamp=None):
+        return client.post(
+            "/donate/webhooks/stripe/",
+            payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=stripe_signature(payload, timestamp=timestamp),
+        )
+
+    return send
+
+
 class FakeStripeAPI(BaseHTTPRequestHandler):
     """Answers Checkout Session creation like Stripe's API, and remembers what it was sent."""
 
