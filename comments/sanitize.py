@@ -98,17 +98,44 @@ _CONFUSABLES = str.maketrans(
 )
 _SPACES = re.compile(r"\s+")
 
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters
+# browsers draw as nothing, such as soft hyphens, zero-width joiners, variation
+# selectors and fillers, so `ca\ufe0fsino` reads "casino" on the page.
+_INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
+_INVISIBLE = re.compile(
+    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in _INVISIBLE_RANGES) + "]"
+)
+
 
 def fold(text):
     """
-    Text as word lists should see it: NFKC (fullwidth and styled letters become
-    plain ones), invisible format characters (soft hyphens, zero-width
-    characters) dropped, case folded, look-alike letters mapped to Latin ones
-    and runs of spaces made one. Every step is a single pass over the text.
+    Text as word lists should see it: invisible characters dropped (before
+    NFKC, so the letters around them compose as a browser shows them, and
+    after, as NFKC turns the Hangul fillers into another one), NFKC (fullwidth
+    and styled letters become plain ones), case folded, look-alike letters
+    mapped to Latin ones and runs of spaces made one. Accents stay: "año" is
+    not "ano". Every step is a single pass over the text.
     """
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    text = text.casefold().translate(_CONFUSABLES)
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    text = _INVISIBLE.sub("", text).casefold().translate(_CONFUSABLES)
     return _SPACES.sub(" ", text).strip()
 
 

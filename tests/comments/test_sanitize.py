@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from comments.models import Comment
-from comments.sanitize import render_comment, visible_text
+from comments.sanitize import fold, render_comment, visible_text
 from comments.tokens import manage_token
 from tests.factories import ArticleFactory, CommentFactory
 
@@ -127,3 +127,35 @@ def test_an_edit_over_the_size_cap_is_refused_with_a_message(client):
     assert "Please keep your comment to 5000 characters (it has 5001)." in response.content.decode()
     comment.refresh_from_db()
     assert comment.body == "Short"
+
+
+# Default_Ignorable_Code_Point, as Unicode's DerivedCoreProperties.txt lists it.
+DEFAULT_IGNORABLE = [
+    *range(0x00AD, 0x00AD + 1),
+    *range(0x034F, 0x034F + 1),
+    *range(0x061C, 0x061C + 1),
+    *range(0x115F, 0x1160 + 1),
+    *range(0x17B4, 0x17B5 + 1),
+    *range(0x180B, 0x180F + 1),
+    *range(0x200B, 0x200F + 1),
+    *range(0x202A, 0x202E + 1),
+    *range(0x2060, 0x206F + 1),
+    *range(0x3164, 0x3164 + 1),
+    *range(0xFE00, 0xFE0F + 1),
+    *range(0xFEFF, 0xFEFF + 1),
+    *range(0xFFA0, 0xFFA0 + 1),
+    *range(0xFFF0, 0xFFF8 + 1),
+    *range(0x1BCA0, 0x1BCA3 + 1),
+    *range(0x1D173, 0x1D17A + 1),
+    *range(0xE0000, 0xE0FFF + 1),
+]
+
+
+def test_every_default_ignorable_character_is_dropped_for_matching():
+    kept = [hex(cp) for cp in DEFAULT_IGNORABLE if fold(f"ca{chr(cp)}sino") != "casino"]
+    assert kept == []
+
+
+def test_accents_are_kept_for_matching():
+    assert fold("Año") == "año" and fold("an\u0303o") == "año"
+    assert "ano" not in visible_text("Feliz a&ntilde;o")
