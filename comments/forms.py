@@ -116,6 +116,19 @@ class CommentForm(forms.Form):
                 _("That was quick! Please take a few seconds to read your comment, then post it.")
             )
 
+    def clean_author_email(self):
+        """
+        A domain literal (`someone@[127.0.0.1]`) names a server, not a mailbox
+        a reader has: refused, so it cannot be used to reach one mailbox under
+        many spellings.
+        """
+        email = self.cleaned_data["author_email"]
+        if email.rpartition("@")[2].startswith("["):
+            raise forms.ValidationError(
+                _("Please enter an email address with a domain name, such as name@example.org")
+            )
+        return email
+
     def clean_author_url(self):
         url = self.cleaned_data["author_url"]
         if url and not is_plain_web_address(url):

@@ -328,5 +328,16 @@ def comment_confirm_email(*, comment) -> Comment:
 
 
 def comment_set_reply_notifications(*, comment, enabled):
-    Comment.objects.filter(pk=comment.pk).update(notify_replies=enabled)
+    """
+    Reply emails on or off. On only for a confirmed comment: whoever follows
+    the emailed link owns the address but may not have written the comment,
+    and must not be signed up for its replies without saying it is theirs.
+    """
+    comments = Comment.objects.filter(pk=comment.pk)
+    if enabled:
+        comments = comments.filter(email_verified=True)
+    if not comments.update(notify_replies=enabled) and enabled:
+        raise CommentRejected(
+            _("First confirm that you wrote this comment; then you can choose reply emails.")
+        )
     comment.notify_replies = enabled

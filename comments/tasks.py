@@ -41,13 +41,25 @@ def _manage_url(comment):
     return absolute(reverse("comments:manage", args=[manage_token(comment)]))
 
 
+def mailbox(email):
+    """
+    The mailbox an address reaches, as mail servers commonly read it: case,
+    quotes and a `+tag` make no difference, so `"Victim"+1@Example.org` is
+    `victim@example.org`.
+    """
+    local, _, domain = email.strip().lower().rpartition("@")
+    local = local.replace('"', "").partition("+")[0]
+    return f"{local}@{domain}"
+
+
 def claim_receipt(email):
     """
-    At most COMMENTS_RECEIPTS_PER_HOUR receipts an hour to one address, counted
-    in the shared cache (add, then incr: both atomic in the local cache and
-    Redis), so the comment form cannot be used to bury someone in our email.
+    At most COMMENTS_RECEIPTS_PER_HOUR receipts an hour to one mailbox, however
+    its address is spelled, counted in the shared cache (add, then incr: both
+    atomic in the local cache and Redis), so the comment form cannot be used to
+    bury someone in our email.
     """
-    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    digest = hashlib.sha256(mailbox(email).encode()).hexdigest()[:32]
     key = f"comments:receipts:{digest}:{int(timezone.now().timestamp() // 3600)}"
     cache.add(key, 0, timeout=3600 + 60)
     return cache.incr(key) <= settings.COMMENTS_RECEIPTS_PER_HOUR

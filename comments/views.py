@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -126,9 +126,14 @@ def report_comment(request, comment_id):
 @require_http_methods(["GET", "POST"])
 def manage_comment(request, token):
     """
-    The commenter's private page, reached from the link in their email. Any
-    button pressed here proves the address (a GET proves nothing: mail
-    scanners open links), for this comment and for this browser's next ones.
+    The commenter's private page, reached from the link in their email. The
+    link reaches whoever owns the address, who may not have written the
+    comment: anyone can type any address into the form. So only the explicit
+    claim, "Yes, this is my comment", confirms it and proves the address for
+    this browser. Choosing emails confirms nothing, and reply emails wait for
+    the claim. Editing and withdrawing confirm nothing either: an edit is held
+    as unconfirmed, and withdrawing a comment someone posted with your address
+    is yours to do. A GET changes nothing: mail scanners open links.
     """
     comment = comment_for_manage_token(token)
     if comment is None:
@@ -137,18 +142,28 @@ def manage_comment(request, token):
     if request.method == "POST":
         response = _manage_action(request, comment)
         if response is not None:
-            if comment.email_verified or services.comment_confirm_email(comment=comment):
-                prove_email(request, response, comment.author_email)
             return response
         form = CommentEditForm(request.POST)
     return render(request, "comments/comment_manage.html", {"comment": comment, "form": form})
 
 
 def _manage_action(request, comment):
-    """The redirect after the action, or None to show the edit form again with its errors."""
+    """The response to the button pressed, or None to show the edit form again with its errors."""
     action = request.POST.get("action")
     try:
-        if action == "edit":
+        if action == "confirm":
+            return _claim(request, comment)
+        if action == "not-mine":
+            # Removes nothing: the comment stays for the moderators to decide.
+            services.comment_set_reply_notifications(comment=comment, enabled=False)
+            messages.success(
+                request,
+                _(
+                    "Thank you. Nothing was confirmed and no reply emails will be sent to "
+                    "you about this comment. You can ignore the email; moderators decide on it."
+                ),
+            )
+        elif action == "edit":
             form = CommentEditForm(request.POST)
             if not form.is_valid():
                 return None
@@ -162,10 +177,21 @@ def _manage_action(request, comment):
             services.comment_set_reply_notifications(comment=comment, enabled=action == "notify-on")
             messages.success(request, _("Your email preferences were saved."))
         else:
-            messages.success(request, _("Thank you: your email address is confirmed."))
+            return HttpResponseBadRequest(_("This button is not recognised."))
     except services.CommentRejected as rejection:
         messages.error(request, rejection.message)
     return redirect(request.path)
+
+
+def _claim(request, comment):
+    """The reader says they wrote the comment: it is confirmed, and so is this browser."""
+    response = redirect(request.path)
+    if services.comment_confirm_email(comment=comment) is None:
+        messages.error(request, _("This comment is no longer here."))
+        return response
+    prove_email(request, response, comment.author_email)
+    messages.success(request, _("Thank you: your email address is confirmed."))
+    return response
 
 
 @csrf_exempt  # mail clients send RFC 8058 one-click POSTs with no session and no token

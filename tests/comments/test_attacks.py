@@ -810,3 +810,180 @@ def test_an_author_edit_committed_while_the_moderator_saves_is_not_overwritten(
     author.join()
     held.refresh_from_db()
     assert held.body == "Author's correction" and held.version == 2
+
+
+# Item 8 (second round): "Email me replies" behind the emailed link confirmed an
+# impostor's comment and published it under the victim's name.
+
+
+@pytest.fixture
+def impostor_mail(article, comment_data, django_capture_on_commit_callbacks):
+    """
+    Ivy proved her address and has a published comment; an attacker in another
+    browser posts as Ivy. Returns the held comment and the link Ivy is mailed.
+    """
+    VerifiedCommentFactory(
+        article=article, author_name="Ivy", author_email="ivy@example.org", body="Ivy's own words"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        Client(REMOTE_ADDR="192.0.2.66").post(
+            post_url(article),
+            comment_data(
+                article,
+                author_name="Ivy",
+                author_email="ivy@example.org",
+                body="Impostor words",
+                notify_replies="on",
+            ),
+        )
+    impostor = Comment.objects.get(body="Impostor words")
+    assert impostor.status == Comment.Status.PENDING and not impostor.email_verified
+    (receipt,) = [m for m in mail.outbox if m.to == ["ivy@example.org"]]
+    return impostor, emailed_link(receipt)
+
+
+def test_email_me_replies_behind_the_emailed_link_confirms_nothing(
+    article, comment_data, impostor_mail, django_capture_on_commit_callbacks
+):
+    impostor, link = impostor_mail
+    ivy = Client()  # a fresh device
+    page = text(ivy.get(link))
+    assert "Press “Yes” only if you wrote it" in page
+    assert 'value="notify-on"' not in page  # not offered before the claim
+
+    # As the attacker hopes Ivy will: the old page's button, sent as it was.
+    response = ivy.post(link, {"action": "notify-on"}, follow=True)
+    assert "First confirm that you wrote this comment" in text(response)
+    impostor.refresh_from_db()
+    assert impostor.status == Comment.Status.PENDING and not impostor.email_verified
+    assert impostor.status_reason == "Email address not confirmed"
+    assert "Impostor words" not in thread_of(article)
+    assert "comment_email_proof" not in ivy.cookies
+
+    # A moderator later approves the text on its merits; replies still mail nobody.
+    impostor.notify_replies = False
+    impostor.save(update_fields=["notify_replies"])
+    ivy.post(link, {"action": "notify-on"})
+    impostor.refresh_from_db()
+    assert not impostor.notify_replies
+    services.comment_moderate(comments=[impostor], status=Comment.Status.APPROVED, by=None)
+    ModerationRules.objects.update_or_create(pk=1, defaults={"require_previous_approval": False})
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        Client(REMOTE_ADDR="192.0.2.77").post(
+            post_url(article),
+            comment_data(article, parent=impostor.pk, author_name="Reader", body="A reply"),
+        )
+    assert Comment.objects.get(body="A reply").status == Comment.Status.APPROVED
+    assert not [m for m in mail.outbox if m.to == ["ivy@example.org"]]
+
+
+def test_this_wasnt_me_removes_nothing_and_stops_reply_emails(
+    article, comment_data, impostor_mail, django_capture_on_commit_callbacks
+):
+    impostor, link = impostor_mail
+    assert impostor.notify_replies  # the attacker ticked the box
+    ivy = Client()
+    response = ivy.post(link, {"action": "not-mine"}, follow=True)
+    assert "Nothing was confirmed and no reply emails will be sent to you" in text(response)
+    impostor.refresh_from_db()
+    assert impostor.status == Comment.Status.PENDING and not impostor.email_verified
+    assert not impostor.notify_replies
+    assert "comment_email_proof" not in ivy.cookies
+
+
+def test_editing_behind_the_emailed_link_confirms_nothing(article, impostor_mail):
+    impostor, link = impostor_mail
+    ivy = Client()
+    ivy.post(link, {"action": "edit", "body": "Impostor words, edited"})
+    impostor.refresh_from_db()
+    assert impostor.body == "Impostor words, edited"
+    assert impostor.status == Comment.Status.PENDING and not impostor.email_verified
+    assert "comment_email_proof" not in ivy.cookies
+
+
+def test_an_unknown_button_on_the_private_page_is_refused_and_confirms_nothing(
+    article, impostor_mail
+):
+    impostor, link = impostor_mail
+    ivy = Client()
+    assert ivy.post(link, {"action": "whatever"}).status_code == 400
+    impostor.refresh_from_db()
+    assert impostor.status == Comment.Status.PENDING and not impostor.email_verified
+    assert "comment_email_proof" not in ivy.cookies
+
+
+def test_only_yes_this_is_my_comment_confirms_and_then_offers_reply_emails(article, impostor_mail):
+    impostor, link = impostor_mail
+    ivy = Client()
+    response = ivy.post(link, {"action": "confirm"}, follow=True)
+    assert "your email address is confirmed" in text(response)
+    assert 'value="notify-off"' in text(response)
+    impostor.refresh_from_db()
+    assert impostor.email_verified and impostor.status == Comment.Status.APPROVED
+    assert "comment_email_proof" in ivy.cookies
+
+
+# Item 12b: characters browsers draw as nothing hid a blocklisted word.
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        "ca\ufe0fsino",
+        "ca\ufe00sino",
+        "ca\U000e0100sino",
+        "ca\u034fsino",
+        "ca\u17b4sino",
+        "ca&#xfe0f;sino",
+        "ca\u3164sino",
+        "ca\ufeffsi\u2060no",
+    ],
+)
+def test_a_word_split_by_invisible_characters_goes_to_spam(client, article, comment_data, disguise):
+    ModerationRules.objects.update_or_create(pk=1, defaults={"blocklist_words": "casino"})
+    client.post(post_url(article), comment_data(article, body=f"Play {disguise} today"))
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.SPAM
+    assert comment.status_reason == "Contains the blocklisted “casino”"
+
+
+@pytest.mark.parametrize("word", ["año", "an\u0303o", "añ\u200bo"])
+def test_accents_are_not_folded_away(client, article, comment_data, word):
+    """Spanish readers write "año" (year); a blocklisted "ano" must not catch it."""
+    ModerationRules.objects.update_or_create(
+        pk=1, defaults={"blocklist_words": "ano", "require_previous_approval": False}
+    )
+    client.post(post_url(article), comment_data(article, body=f"Feliz {word} nuevo"))
+    assert Comment.objects.get().status == Comment.Status.APPROVED
+
+
+# Item 9 (second round): spellings of one mailbox each had their own receipts.
+
+
+def test_at_most_three_receipts_an_hour_reach_one_mailbox_however_spelled(
+    article, comment_data, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to(timezone.now().replace(minute=1), tick=False)
+    spellings = [
+        "victim@example.org",
+        "victim+1@example.org",
+        '"victim"@example.org',
+        "VICTIM+news@Example.org",
+    ]
+    for number, email in enumerate(spellings):
+        with django_capture_on_commit_callbacks(execute=True):
+            Client(REMOTE_ADDR=f"192.0.2.{number + 1}").post(
+                post_url(article), comment_data(article, author_email=email, body=f"Flood {number}")
+            )
+    assert Comment.objects.count() == 4
+    assert len(mail.outbox) == 3
+
+
+def test_a_domain_literal_address_is_refused_with_a_message(client, article, comment_data):
+    response = client.post(
+        post_url(article), comment_data(article, author_email="victim@[127.0.0.1]")
+    )
+    assert response.status_code == 400
+    assert "Please enter an email address with a domain name" in text(response)
+    assert not Comment.objects.exists() and not mail.outbox

@@ -201,7 +201,9 @@ def test_reader_reports_a_comment(client, article, settings):
 
 
 def test_private_link_lets_the_author_edit_withdraw_and_choose_emails(client, article):
-    comment = CommentFactory(article=article, status=Comment.Status.PENDING, body="Typo here")
+    comment = CommentFactory(
+        article=article, status=Comment.Status.PENDING, body="Typo here", email_verified=True
+    )
     url = f"/comments/manage/{manage_token(comment)}/"
     assert "Awaiting moderation" in text(client.get(url))
     client.post(url, {"action": "edit", "body": "Typo fixed"})

@@ -128,3 +128,33 @@ def test_a_regular_in_a_new_browser_confirms_by_the_emailed_link(site, page):
     page.get_by_role("link", name="See it on the article").click()
     expect(page.get_by_text("Posting from my new phone.")).to_be_visible()
     expect(page.get_by_text("Your comment is awaiting moderation.")).to_have_count(0)
+
+
+def test_the_owner_of_a_borrowed_address_can_say_it_wasnt_them(site, browser):
+    """An impostor posts as Ivy; Ivy follows the emailed link and disowns the comment."""
+    from comments.models import Comment
+
+    article = ArticleFactory(title=SEED_TITLE)
+    VerifiedCommentFactory(article=article, author_name="Ivy", author_email="ivy@example.org")
+    attacker = browser.new_context().new_page()
+    attacker.goto(site.url + article.get_absolute_url())
+    attacker.get_by_role("textbox", name="Comment").fill("Words Ivy never wrote.")
+    attacker.get_by_role("textbox", name="Name").fill("Ivy")
+    attacker.get_by_role("textbox", name="Email").fill("ivy@example.org")
+    attacker.get_by_role("checkbox", name="Email me when someone replies to my comment.").check()
+    attacker.get_by_role("button", name="Post comment").click()
+    expect(attacker.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+
+    link = re.search(r"https?://\S+(/comments/manage/\S+/)", mail.outbox[-1].body)[1]
+    ivy = browser.new_context().new_page()
+    ivy.goto(site.url + link)
+    expect(ivy.get_by_text("Press “Yes” only if you wrote it")).to_be_visible()
+    expect(ivy.get_by_role("button", name="Email me replies")).to_have_count(0)
+    ivy.get_by_role("button", name="This wasn’t me").click()
+    expect(ivy.get_by_text("Nothing was confirmed")).to_be_visible()
+
+    impostor = Comment.objects.get(body="Words Ivy never wrote.")
+    assert impostor.status == Comment.Status.PENDING
+    assert not impostor.email_verified and not impostor.notify_replies
+    ivy.goto(site.url + article.get_absolute_url())
+    expect(ivy.get_by_text("Words Ivy never wrote.")).to_have_count(0)
