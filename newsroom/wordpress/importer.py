@@ -32,9 +32,11 @@ from newsroom.wordpress.wxr import NotWXR, read
 MAX_COMMENT_CHARS = 65_525
 COMMENTER_NAME_CHARS = 100
 FLATPAGE_URL_CHARS = 100
+SECTION_PATH_CHARS = 1000
 # Far deeper than any site's menu; a crafted file's chain of thousands stops here.
-MAX_PAGE_DEPTH = 100
+MAX_DEPTH = 100
 LOOP = "in a loop of parents: made top-level"
+TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep: kept top-level"
 STATUSES = {
     "publish": Article.Status.PUBLISHED,
     "future": Article.Status.PUBLISHED,
@@ -167,11 +169,7 @@ class WordPressImport:
         return self.tally
 
     def finish(self):
-        for nicename, parent_nicename in self.parents.items():
-            section, parent = self.sections.get(nicename), self.sections.get(parent_nicename)
-            if section and parent and section.parent_id != parent.pk:
-                section.parent = parent
-                section.save()
+        self.nest_sections()
         # After the hierarchy: a child category's page is /category/<parent>/<child>/.
         for nicename, term_id in self.category_ids.items():
             self.link(LegacyLink.Kind.CATEGORY, term_id, self.sections[nicename].get_absolute_url())
@@ -185,6 +183,38 @@ class WordPressImport:
         WordPressImportRecord.objects.create(
             base_site_url=getattr(self, "base_site_url", ""), summary=self.tally.table()
         )
+
+    def nest_sections(self):
+        """
+        Each section under the parent the file names, or top-level, parents first and
+        without recursion. The file decides for every section it names, so no loop can form
+        with an older nesting. Loops are found by section row, since two nicenames can name
+        one section; a section in a loop, nested deeper than MAX_DEPTH or whose path would
+        not fit stays top-level, counted. Otherwise saving one would re-save its children
+        for ever.
+        """
+        by_pk = {section.pk: section for section in self.sections.values()}
+        self.sections = {nicename: by_pk[s.pk] for nicename, s in self.sections.items()}
+        parents = dict.fromkeys(by_pk)
+        for nicename, parent_nicename in self.parents.items():
+            section, parent = self.sections.get(nicename), self.sections.get(parent_nicename)
+            if section and parent:
+                parents[section.pk] = parent.pk
+        parent_of, cut = without_loops(parents)
+        if cut:
+            self.tally.reasons["sections"][LOOP] += len(cut)
+        generation = generations(parent_of)
+        for pk in sorted(by_pk, key=lambda pk: generation.get(pk, 0)):
+            section, parent = by_pk[pk], by_pk.get(parent_of.get(pk))
+            if parent and generation[pk] > MAX_DEPTH:
+                self.tally.reasons["sections"][TOO_DEEP] += 1
+                parent = None
+            elif parent and len(parent.path) + 1 + len(section.slug) > SECTION_PATH_CHARS:
+                self.tally.reasons["sections"]["path too long: kept top-level"] += 1
+                parent = None
+            if section.parent_id != (parent.pk if parent else None):
+                section.parent = parent
+                section.save()
 
     # -- channel-level entries ----------------------------------------------------
 
@@ -551,7 +581,7 @@ class WordPressImport:
         """
         Each page's address under its parent's, built parents first without recursion, so a
         crafted file's loops and endless chains cannot exhaust the stack. A page in a loop,
-        nested deeper than MAX_PAGE_DEPTH or too long for the column answers at its own
+        nested deeper than MAX_DEPTH or too long for the column answers at its own
         slug instead; each is counted.
         """
         parent_of, cut = without_loops({wp_id: page[1] for wp_id, page in self.pages.items()})
@@ -563,11 +593,9 @@ class WordPressImport:
                 self.tally.reasons["pages"][LOOP] += 1
             if wp_id not in parent_of:
                 urls[wp_id] = own
-            elif generation[wp_id] > MAX_PAGE_DEPTH:
+            elif generation[wp_id] > MAX_DEPTH:
                 urls[wp_id] = own
-                self.tally.reasons["pages"][
-                    f"nested more than {MAX_PAGE_DEPTH} levels deep: at its own slug"
-                ] += 1
+                self.tally.reasons["pages"][TOO_DEEP] += 1
             elif len(urls[parent_of[wp_id]]) + len(own) - 1 > FLATPAGE_URL_CHARS:
                 urls[wp_id] = own
                 self.tally.reasons["pages"]["address too long: at its own slug"] += 1

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.flatpages.models import FlatPage
 from django.core.management import call_command
 
-from articles.models import Article
+from articles.models import Article, Section
 from comments.models import Comment
 from newsroom.models import LegacyLink, WordPressImportRecord
 
@@ -126,7 +126,7 @@ def test_a_dry_run_of_1300_nested_pages_finishes_with_a_clear_summary(tmp_path):
 
     assert "Dry run: nothing was written." in summary
     assert re.search(r"^pages\s+1300\s+0\s+0\s+0$", summary, re.M)
-    assert "pages: nested more than 100 levels deep: at its own slug (1199)" in summary
+    assert "pages: nested more than 100 levels deep: kept top-level (1199)" in summary
     assert not FlatPage.objects.exists()
 
 
@@ -202,3 +202,55 @@ def test_comments_replying_to_each_other_in_a_loop_get_consistent_threads(client
     page = client.get(Article.objects.get(wp_id=7).get_absolute_url()).content.decode()
     for wp_id in comments:
         assert f"Comment number {wp_id}" in page
+
+
+# -- categories whose parents loop or never end -----------------------------------------
+
+
+def category(term_id, nicename, parent=""):
+    return (
+        f"<wp:category><wp:term_id>{term_id}</wp:term_id>"
+        f"<wp:category_nicename>{nicename}</wp:category_nicename>"
+        f"<wp:category_parent>{parent}</wp:category_parent>"
+        f"<wp:cat_name>{nicename}</wp:cat_name></wp:category>"
+    )
+
+
+def test_categories_in_a_loop_become_sections_with_finite_paths(client, tmp_path):
+    summary = run_import(
+        tmp_path,
+        category(1, "alpha", "beta"),
+        category(2, "beta", "alpha"),
+        category(3, "cafe", "caf%c3%a9"),  # two nicenames for one section: its own parent
+        category(4, "caf%c3%a9"),
+    )
+
+    paths = dict(Section.objects.values_list("slug", "path"))
+    assert paths == {"alpha": "alpha", "beta": "alpha/beta", "cafe": "cafe"}
+    assert Section.objects.get(slug="cafe").parent is None
+    assert "sections: in a loop of parents: made top-level (2)" in summary
+    assert client.get("/category/alpha/beta/").status_code == 200
+
+
+def test_a_category_moved_under_its_old_child_is_nested_the_new_way(tmp_path):
+    run_import(tmp_path, category(1, "alpha", "beta"), category(2, "beta"))
+    assert Section.objects.get(slug="alpha").path == "beta/alpha"
+
+    run_import(tmp_path, category(1, "alpha"), category(2, "beta", "alpha"))
+
+    assert dict(Section.objects.values_list("slug", "path")) == {
+        "alpha": "alpha",
+        "beta": "alpha/beta",
+    }
+
+
+def test_1300_nested_categories_import_with_paths_that_fit(tmp_path):
+    chain = [category(n, f"c{n}", f"c{n - 1}" if n > 1 else "") for n in range(1, 1301)]
+
+    summary = run_import(tmp_path, *chain)
+
+    assert Section.objects.count() == 1300
+    assert max(len(path) for path in Section.objects.values_list("path", flat=True)) <= 1000
+    assert Section.objects.get(slug="c101").path.count("/") == 100
+    assert Section.objects.get(slug="c102").parent is None
+    assert "sections: nested more than 100 levels deep: kept top-level (1199)" in summary
