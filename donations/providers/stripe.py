@@ -59,6 +59,9 @@ class StripeProvider:
         library refuses only old signatures, and one dated hours ahead would stay
         replayable until then. Raises ValueError with a short reason otherwise.
         """
+        if not settings.STRIPE_WEBHOOK_SECRET:
+            # An empty key is still a key: anyone could sign with it and forge payments.
+            raise ValueError("webhook not configured")
         try:
             stripe.WebhookSignature.verify_header(
                 payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=TOLERANCE

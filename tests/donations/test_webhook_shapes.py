@@ -9,10 +9,14 @@ processed-event record changes. Every payload here is genuinely signed.
 import json
 import logging
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
 from donations.models import Donation, ProcessedEvent, Subscription
+from tests.donations.conftest import stripe_signature
 from tests.donations.test_webhooks import first_invoice, monthly_gift, session
 from tests.factories import DonationFactory
 
@@ -262,3 +266,30 @@ def test_a_signature_within_five_minutes_of_our_clock_is_accepted(
     assert signed_at(send_signed_body, one_time_gift, seconds_from_now).status_code == 200
     one_time_gift.refresh_from_db()
     assert one_time_gift.status == Donation.Status.COMPLETED
+
+
+def test_without_a_webhook_secret_an_event_signed_with_the_empty_key_is_refused(
+    client, settings, one_time_gift
+):
+    """An empty key is a key anyone holds: a forged payment must not complete the gift."""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    payload = json.dumps(envelope(session(one_time_gift)))
+    response = client.post(
+        "/donate/webhooks/stripe/",
+        payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature(payload, secret=""),
+    )
+    assert response.status_code == 400
+    one_time_gift.refresh_from_db()
+    assert one_time_gift.status == Donation.Status.PENDING
+    assert not ProcessedEvent.objects.exists()
+
+
+def test_the_deploy_check_fails_with_stripe_keys_but_no_webhook_secret(settings):
+    settings.STRIPE_SECRET_KEY = "sk_live_x"
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    with pytest.raises(SystemCheckError, match="STRIPE_WEBHOOK_SECRET"):
+        call_command("check", "--deploy", stdout=StringIO(), stderr=StringIO())
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_x"
+    call_command("check", stdout=StringIO())
