@@ -10,5 +10,8 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_tagline": settings.SITE_TAGLINE,
         "nav_sections": Section.objects.filter(parent=None).only("name", "path"),
-        "footer_pages": FlatPage.objects.filter(sites=settings.SITE_ID).only("url", "title"),
+        # Sign-in-only pages (held WordPress pages among them) are not advertised to readers.
+        "footer_pages": FlatPage.objects.filter(
+            sites=settings.SITE_ID, registration_required=False
+        ).only("url", "title"),
     }

@@ -387,3 +387,17 @@ def test_tab_and_newlines_in_a_search_are_still_searched(client):
     ArticleFactory(title="Peru Takes the Lead")
     response = client.get("/search/?q=peru%09takes%0d%0a")
     assert response.status_code == 200
+
+
+def test_sign_in_only_pages_are_not_listed_in_the_footer(client):
+    from django.contrib.flatpages.models import FlatPage
+
+    for url, title, private in [("/ethics/", "Ethics policy", False),
+                                ("/board-minutes/", "Board minutes", True)]:  # fmt: skip
+        FlatPage.objects.create(url=url, title=title, registration_required=private).sites.add(1)
+    home = client.get("/").content.decode()
+    assert '<a href="/ethics/">Ethics policy</a>' in home
+    assert "/board-minutes/" not in home and "Board minutes" not in home
+    sign_in = client.get("/board-minutes/", follow=True)
+    assert sign_in.redirect_chain[0][0] == "/admin/login/?next=/board-minutes/"
+    assert sign_in.status_code == 200 and "Board minutes" not in sign_in.content.decode()
