@@ -9,10 +9,12 @@ through, so templates can render it with `|safe`.
 import html as html_entities
 import re
 from urllib.parse import quote, urlsplit
+from xml.dom import minidom
 
 from bleach import html5lib_shim
 from bleach._vendor.html5lib import treebuilders
-from bleach._vendor.html5lib.constants import formattingElements
+from bleach._vendor.html5lib.constants import formattingElements, tokenTypes
+from bleach._vendor.html5lib.treebuilders import dom as _html5lib_dom
 from bleach.sanitizer import BleachSanitizerFilter
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -240,16 +242,95 @@ MAX_REOPENED = 1000
 # every earlier one of the same tag and grows tag names a character at a time.
 MAX_ATTRIBUTES = 32
 MAX_NAME_LENGTH = 64  # longer than any tag we keep, so such a tag is dropped anyway
-_NAME_ENDS = frozenset(" \t\n\r\f/>\x00")
+_NAME_ENDS = frozenset(" \t\n\r\f/>")
+_ATTRIBUTE_NAME_ENDS = _NAME_ENDS | {"="}
+_UNQUOTED_VALUE_ENDS = frozenset(" \t\n\r\f>")
+_CHARACTERS = html5lib_shim.TAG_TOKEN_TYPE_CHARACTERS
+_TEXT_TOKENS = frozenset({_CHARACTERS, tokenTypes["SpaceCharacters"]})
+_PARSE_ERROR = tokenTypes["ParseError"]
+
+
+class _Unread(str):
+    """
+    A comment's text, never kept: comments are stripped from every body, and
+    html5lib appends to a comment once per `-` in it, copying all of it each time.
+    """
+
+    def __add__(self, other):
+        return self
+
+
+_UNREAD = _Unread()
 
 
 class _ShallowTokenizer(html5lib_shim.BleachHTMLTokenizer):
     """
     A start tag that would nest deeper than MAX_DEPTH, or open one formatting
     element too many, is dropped; its text is kept. A tag keeps its first
-    MAX_ATTRIBUTES - 1 attributes and its last; a tag or doctype name is read
-    no further than MAX_NAME_LENGTH characters.
+    MAX_ATTRIBUTES - 1 attributes and its last; a tag or attribute name is
+    read no further than MAX_NAME_LENGTH characters.
+
+    html5lib grows a token's name, value or comment by one piece for each
+    character it treats specially, each time copying all it has so far; the
+    overrides below take such runs in one piece, so 500 KB of `&` in an
+    attribute, of `-` in a comment or of `!` in an attribute name cost a
+    single copy, not 500,000 ever longer ones.
     """
+
+    def __iter__(self):
+        """
+        A run of text as one token. The tokenizer hands every `&` and every `<`
+        that opens no tag to the parser alone, and each costs a tree node, a
+        walker step and a filter step: 500 KB of them took seconds. Joined from
+        its first non-space character on, the run builds the same tree. Parse
+        errors, one per stray `<` or `&#`, are not passed on: the parser only
+        records them, counting lines to do so, and nothing reads the record.
+        """
+        text = []
+        for token in super().__iter__():
+            if token["type"] == _PARSE_ERROR:
+                continue
+            if token["type"] in _TEXT_TOKENS:
+                if text or token["type"] == _CHARACTERS:
+                    text.append(token["data"])
+                    continue
+            elif text:
+                yield {"type": _CHARACTERS, "data": "".join(text)}
+                text = []
+            yield token
+        if text:
+            yield {"type": _CHARACTERS, "data": "".join(text)}
+
+    def entityDataState(self):
+        """
+        With references left as typed (consume_entities=False), bleach makes a
+        token of each `&` alone; here an `&` and the text after it up to the
+        next `<` are one token, read in one step.
+        """
+        if self.consume_entities:
+            return super().entityDataState()
+        text = "&" + self.stream.charsUntil("<")
+        self.tokenQueue.append({"type": _CHARACTERS, "data": text})
+        self.state = self.dataState
+        return True
+
+    def consumeEntity(self, allowedChar=None, fromAttribute=False):
+        """In an attribute value, an `&` and the rest of the value are appended at once."""
+        if self.consume_entities or not fromAttribute:
+            return super().consumeEntity(allowedChar, fromAttribute)
+        ends = allowedChar if allowedChar in ('"', "'") else _UNQUOTED_VALUE_ENDS
+        self.currentToken["data"][-1][1] += "&" + self.stream.charsUntil(ends)
+
+    def markupDeclarationOpenState(self):
+        carry_on = super().markupDeclarationOpenState()
+        if self.state == self.commentStartState:
+            self.currentToken["data"] = _UNREAD
+        return carry_on
+
+    def doctypeState(self):
+        """A doctype in a fragment is dropped whatever it says: read to its end, unparsed."""
+        self.state = self.bogusDoctypeState
+        return True
 
     def _few_attributes(self):
         attributes = self.currentToken.get("data")
@@ -266,17 +347,15 @@ class _ShallowTokenizer(html5lib_shim.BleachHTMLTokenizer):
         self._few_attributes()
         return carry_on
 
-    def _skip_long_name(self):
+    def tagNameState(self):
         if len(self.currentToken["name"]) >= MAX_NAME_LENGTH:
             self.stream.charsUntil(_NAME_ENDS)
-
-    def tagNameState(self):
-        self._skip_long_name()
         return super().tagNameState()
 
-    def doctypeNameState(self):
-        self._skip_long_name()
-        return super().doctypeNameState()
+    def attributeNameState(self):
+        if len(self.currentToken["data"][-1][0]) >= MAX_NAME_LENGTH:
+            self.stream.charsUntil(_ATTRIBUTE_NAME_ENDS)
+        return super().attributeNameState()
 
     def emitCurrentToken(self):
         token, tree = self.currentToken, self.parser.tree
@@ -291,8 +370,37 @@ class _ShallowTokenizer(html5lib_shim.BleachHTMLTokenizer):
         super().emitCurrentToken()
 
 
+class _Node(_html5lib_dom.getDomModule(minidom).NodeBuilder):
+    """
+    html5lib's DOM node, moving its children to another parent in one pass.
+    html5lib takes them off the front of a list one by one, each shifting the
+    rest of the list: quadratic in their number, and 100,000 `<br>` are
+    100,000 children, all moved when the fragment is handed out.
+    """
+
+    def reparentChildren(self, newParent):
+        children = list(self.element.childNodes)
+        del self.element.childNodes[:]
+        for child in children:
+            child.parentNode = child.previousSibling = child.nextSibling = None
+            newParent.element.appendChild(child)
+        self.childNodes = []
+
+    def cloneNode(self):
+        return _Node(self.element.cloneNode(False))
+
+
 class _BoundedTreeBuilder(treebuilders.getTreeBuilder("dom")):
-    """Re-opens unclosed formatting elements at most MAX_REOPENED times a document."""
+    """
+    Re-opens unclosed formatting elements at most MAX_REOPENED times a
+    document; its elements are _Node.
+    """
+
+    def elementClass(self, name, namespace=None):
+        return _Node(super().elementClass(name, namespace).element)
+
+    def fragmentClass(self):
+        return _Node(super().fragmentClass().element)
 
     def reset(self):
         super().reset()
@@ -336,6 +444,8 @@ def sanitize_body(html):
     """
     if not html:
         return ""
+    # A NUL means nothing in any body; html5lib would handle each on its own.
+    html = html.replace("\x00", "")
     parser = _ShallowParser(
         tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT,
         strip=True,

@@ -237,3 +237,55 @@ def test_deep_nesting_is_cut_but_the_text_is_kept():
     cleaned = sanitize_body("<b>word " * 500)
     assert parse(cleaned)[1] == " ".join(["word"] * 500)
     assert cleaned.count("<b>") <= 100
+
+
+# What an attacker types into a page: before each was linear, html5lib spent a
+# step, a tree node or a copy of everything read so far on every character.
+FLOODS = {
+    "ampersands": ("", "&"),
+    "less-than signs": ("", "<"),
+    "single angle quotes": ("", "‹"),
+    "escaped ampersands": ("", "&amp;"),
+    "unfinished links": ("", "<a "),
+    "unfinished references": ("", "&#"),
+    "comment openers": ("", "<!--"),
+    "dashes in one comment": ("<!--", "-a"),
+    "ampersands in an attribute": ('<a title="', "&"),
+    "odd characters in an attribute name": ("<a ", "!"),
+    "a doctype's public id": ('<!DOCTYPE x PUBLIC "', "a"),
+    "NULs in an attribute": ('<a title="', "x\x00"),
+}
+
+
+def flood(prefix, unit, size):
+    return prefix + unit * (size // len(unit.encode()))
+
+
+def seconds_to_sanitize(body, tries):
+    """The best of a few tries, in CPU time: the other processes on the machine count for less."""
+    best = float("inf")
+    for _ in range(tries):
+        started = time.process_time()
+        sanitize_body(body)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("prefix, unit", FLOODS.values(), ids=FLOODS.keys())
+def test_a_flood_costs_time_in_proportion_to_its_size(prefix, unit):
+    """
+    Eight times the text may cost about eight times the time, never the 64
+    times of a quadratic corner. Below 20 ms the timer's noise decides a
+    ratio, so that is the least the small flood is taken to cost.
+    """
+    small = seconds_to_sanitize(flood(prefix, unit, 50_000), tries=3)
+    large = seconds_to_sanitize(flood(prefix, unit, 400_000), tries=2)
+    assert large < 2
+    assert large / max(small, 0.02) < 12
+
+
+def test_a_flood_keeps_what_was_typed_as_text():
+    assert sanitize_body("&" * 1000) == "&amp;" * 1000
+    assert sanitize_body("<" * 1000) == "&lt;" * 1000
+    assert parse(sanitize_body('<p title="' + "&" * 1000 + '">x</p>'))[0] == [("p", {})]
+    assert sanitize_body("<p>a\x00b</p><!-- " + "-a" * 1000 + " -->") == "<p>ab</p>"
