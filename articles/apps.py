@@ -7,4 +7,4 @@ class ArticlesConfig(AppConfig):
     verbose_name = _("Articles")
 
     def ready(self):
-        from articles import signals  # noqa: F401  (connects the redirect receivers)
+        from articles import signals  # noqa: F401  (connects the redirect and static page receivers)

@@ -1,12 +1,16 @@
 """
 Old links keep working: when a published article's address changes, the old
 one is remembered and answers with a permanent redirect, as WordPress does.
+
+Static pages are sanitized whenever they are saved.
 """
 
+from django.contrib.flatpages.models import FlatPage
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
 from articles.models import Article, ArticleRedirect
+from articles.sanitize import sanitize_body
 
 
 @receiver(pre_save, sender=Article)
@@ -28,3 +32,15 @@ def redirect_old_address(sender, instance, raw=False, **kwargs):
         return
     ArticleRedirect.objects.filter(old_path=new_path).delete()
     ArticleRedirect.objects.update_or_create(old_path=old_path, defaults={"article": instance})
+
+
+@receiver(pre_save, sender=FlatPage)
+def sanitize_static_page(sender, instance, **kwargs):
+    """
+    A static page's content passes the article allowlist on every save, so it
+    can be shown as stored: sanitizing on every view let one crafted page
+    cost each reader's request seconds. FlatPage is Django's model, with no
+    save() of ours, so this receiver is the one place that sees every save:
+    the admin, the WordPress import, a shell, a fixture (raw saves included).
+    """
+    instance.content = sanitize_body(instance.content)

@@ -1,25 +1,60 @@
+from pathlib import Path
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.contrib.flatpages.admin import FlatPageAdmin
 from django.contrib.flatpages.forms import FlatpageForm
 from django.contrib.flatpages.models import FlatPage
+from django.template import engines
+from django.utils.translation import gettext_lazy as _
 
-from articles.sanitize import sanitize_body, validate_body_size
+from articles.sanitize import validate_body_size
 from newsroom import audit
 from newsroom.models import AuditEntry
 
 
-class SanitizedFlatpageForm(FlatpageForm):
-    """Static pages are rendered as HTML, so they pass the same allowlist as article bodies."""
+def static_page_templates():
+    """
+    The templates a static page may be shown with: those under flatpages/ in a
+    template folder. Any other would put an internal page at a public address,
+    such as the admin's sign-in form or an email meant for one donor.
+    """
+    names = sorted(
+        {
+            f"flatpages/{path.name}"
+            for folder in engines["django"].template_dirs
+            for path in Path(folder, "flatpages").glob("*.html")
+        }
+    )
+    return [("", _("Default")), *((name, name) for name in names)]
+
+
+class StaticPageForm(FlatpageForm):
+    """
+    The content within the size limit, before anything parses it (every save
+    then sanitizes it: articles.signals), and a template from the list.
+    """
+
+    template_name = forms.ChoiceField(
+        label=FlatPage._meta.get_field("template_name").verbose_name,
+        choices=static_page_templates,
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is not a static page template; choose one from the list."
+            )
+        },
+    )
 
     def clean_content(self):
         validate_body_size(self.cleaned_data["content"])
-        return sanitize_body(self.cleaned_data["content"])
+        return self.cleaned_data["content"]
 
 
 class NewsroomFlatPageAdmin(FlatPageAdmin):
-    form = SanitizedFlatpageForm
+    form = StaticPageForm
 
 
 admin.site.unregister(FlatPage)
