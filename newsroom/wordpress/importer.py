@@ -20,7 +20,6 @@ from django.core.files import File
 from django.utils import timezone
 
 from articles.models import Article, ArticleRedirect, Author, Byline, Image, Section, Tag
-from articles.sanitize import sanitize_body
 from comments.models import Comment
 from comments.services import comment_recount
 from newsroom.models import LegacyLink, WordPressImportRecord
@@ -606,7 +605,7 @@ class WordPressImport:
     def save_pages(self):
         for wp_id, url in self.page_urls().items():
             _slug, _parent, title, body, protected = self.pages[wp_id]
-            defaults = {"title": title, "content": sanitize_body(body)}
+            defaults = {"title": title, "content": body}  # sanitized on save, as every page
             if protected:
                 defaults["registration_required"] = True
             page, created = FlatPage.objects.update_or_create(url=url, defaults=defaults)
