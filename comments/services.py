@@ -13,6 +13,7 @@ from comments import tasks
 from comments.models import Comment, Report
 from comments.moderation import Decision, decide
 from newsroom import audit
+from newsroom.network import network_of
 
 
 class CommentRejected(Exception):
@@ -34,10 +35,14 @@ def comments_are_open(article, *, now=None):
 
 
 def _check_rate(ip_address):
-    """At most COMMENTS_RATE_PER_MINUTE posts a minute per address, counted in the shared cache."""
-    if not ip_address:
+    """
+    At most COMMENTS_RATE_PER_MINUTE posts a minute per address (per IPv6 /64,
+    see newsroom.network), counted in the shared cache.
+    """
+    network = network_of(ip_address)
+    if network is None:
         return
-    key = f"comments:rate:{ip_address}:{int(timezone.now().timestamp() // 60)}"
+    key = f"comments:rate:{network}:{int(timezone.now().timestamp() // 60)}"
     cache.add(key, 0, timeout=90)
     if cache.incr(key) > settings.COMMENTS_RATE_PER_MINUTE:
         raise CommentRejected(
@@ -56,7 +61,8 @@ def take_flood_slot(*, email, ip_address):
     seconds = settings.COMMENTS_FLOOD_SECONDS
     if seconds <= 0:
         return
-    senders = [f"email:{email.strip().lower()}"] + ([f"ip:{ip_address}"] if ip_address else [])
+    network = network_of(ip_address)
+    senders = [f"email:{email.strip().lower()}"] + ([f"ip:{network}"] if network else [])
     taken = []
     for sender in senders:
         key = f"comments:flood:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"

@@ -13,6 +13,7 @@ from donations.badges import forget_supporters
 from donations.models import Donation, Donor, ProcessedEvent, Subscription, safe_utm
 from donations.providers import get_provider
 from newsroom import audit
+from newsroom.network import network_of
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,10 @@ def _check_attempts(*, ip_address, email):
     change emails at will anyway.
     """
     hour = int(timezone.now().timestamp() // 3600)
-    pair = hashlib.sha256(f"{email.strip().lower()} {ip_address}".encode()).hexdigest()
+    network = network_of(ip_address)  # an IPv6 /64 is one sender
+    pair = hashlib.sha256(f"{email.strip().lower()} {network}".encode()).hexdigest()
     limits = [
-        (f"donations:attempts:ip:{ip_address}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP),
+        (f"donations:attempts:ip:{network}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP),
         (f"donations:attempts:email:{pair}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL),
     ]
     for key, limit in limits:
@@ -133,7 +135,8 @@ def donation_start(
         is_anonymous=is_anonymous,
         wants_badge=wants_badge,
     )
-    if existing.manual_method_id:
+    if existing.manual_method_id or existing.status != Donation.Status.PENDING:
+        # A pledge has no checkout; a paid or failed gift never opens another one.
         return existing, None
     url = _provider().start_checkout(
         donation=existing,

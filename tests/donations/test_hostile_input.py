@@ -247,3 +247,37 @@ def test_a_forged_source_or_tag_is_dropped_not_a_reason_to_refuse_the_gift(clien
     assert response.status_code == 302
     assert Donation.objects.get().utm == {"utm_medium": "email"}
     assert Donation.objects.get().source_path == ""
+
+
+def test_the_form_of_a_paid_gift_sent_again_opens_no_second_checkout(client, fake_stripe):
+    page = text(client.get("/donate/"))
+    sent = {"amount": "10", "frequency": "once", "email": "luisa@example.org", "method": "card",
+            "name": "Luisa", **form_fields(page)}  # fmt: skip
+    client.post("/donate/", sent)
+    services.donation_confirm(donation=Donation.objects.get(), payment_id="pi_1")
+
+    again = client.post("/donate/", sent, follow=True)
+    assert again.redirect_chain[0][0].startswith("/donate/thanks/")
+    assert len(fake_stripe.requests) == 1
+    assert Donation.objects.get().status == Donation.Status.COMPLETED
+
+
+def test_card_testers_cannot_spread_over_their_ipv6_network(client, settings):
+    """One IPv6 subscriber holds a /64: its addresses share one attempt limit."""
+    settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP = 3
+    statuses = []
+    for host in range(1, 6):
+        page = text(client.get("/donate/"))
+        data = {"amount": "10", "frequency": "once", "email": f"t{host}@example.org",
+                "method": "card", **form_fields(page)}  # fmt: skip
+        response = client.post("/donate/", data, REMOTE_ADDR=f"2001:db8:1:2::{host}")
+        statuses.append(response.status_code)
+    assert statuses == [302, 302, 302, 400, 400]
+    assert Donation.objects.count() == 3
+    other_network = client.post(
+        "/donate/",
+        {"amount": "10", "frequency": "once", "email": "x@example.org", "method": "card",
+         **form_fields(text(client.get("/donate/")))},
+        REMOTE_ADDR="2001:db8:1:3::1",
+    )  # fmt: skip
+    assert other_network.status_code == 302
