@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -6,6 +8,20 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Section
+
+# Characters XML 1.0 cannot carry: one in a headline or a name would make the
+# whole feed unserializable, a 500 for every subscriber.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text):
+    """`text` without the characters XML cannot carry."""
+    return _NOT_XML.sub("", str(text))
+
+
+def feed_text(text):
+    """Plain text for a feed field that readers render as HTML: XML-safe, then escaped."""
+    return escape(xml_safe(text))
 
 
 class LatestArticlesFeed(Feed):
@@ -34,10 +50,10 @@ class LatestArticlesFeed(Feed):
         return self.articles()[: settings.ARTICLES_IN_FEED]
 
     def item_title(self, item):
-        return escape(item.title)
+        return feed_text(item.title)
 
     def item_description(self, item):
-        return escape(item.summary)
+        return feed_text(item.summary)
 
     def item_pubdate(self, item):
         return item.publish_at
@@ -46,11 +62,11 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return ", ".join(author.name for author in item.byline_authors)
+        return xml_safe(", ".join(author.name for author in item.byline_authors))
 
     def item_categories(self, item):
         section = [item.section.name] if item.section else []
-        return section + [tag.name for tag in item.tags.all()]
+        return [xml_safe(name) for name in section + [tag.name for tag in item.tags.all()]]
 
 
 class SectionFeed(LatestArticlesFeed):
@@ -58,7 +74,7 @@ class SectionFeed(LatestArticlesFeed):
         return get_object_or_404(Section, path=path)
 
     def title(self, section):
-        return escape(
+        return feed_text(
             _("%(site)s: %(section)s") % {"site": settings.SITE_NAME, "section": section.name}
         )
 
@@ -66,7 +82,7 @@ class SectionFeed(LatestArticlesFeed):
         return section.get_absolute_url()
 
     def description(self, section):
-        return escape(section.description or settings.SITE_TAGLINE)
+        return feed_text(section.description or settings.SITE_TAGLINE)
 
     def items(self, section):
         return self.articles().in_section(section)[: settings.ARTICLES_IN_FEED]

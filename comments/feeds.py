@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from articles.feeds import feed_text, xml_safe
 from articles.models import Article
 from comments.models import Comment
 
@@ -11,7 +12,10 @@ COMMENTS_IN_FEED = 30
 
 
 class LatestCommentsFeed(Feed):
-    """Approved comments across the site, newest first: WordPress's /comments/feed/."""
+    """
+    Approved comments across the site, newest first: WordPress's /comments/feed/.
+    Titles are escaped once more, as the article feeds' are (readers render them).
+    """
 
     def title(self):
         return _("Comments on %(site)s") % {"site": settings.SITE_NAME}
@@ -30,13 +34,13 @@ class LatestCommentsFeed(Feed):
         )
 
     def item_title(self, comment):
-        return _("%(name)s on “%(title)s”") % {
-            "name": comment.author_name,
-            "title": comment.article.title,
-        }
+        return feed_text(
+            _("%(name)s on “%(title)s”")
+            % {"name": comment.author_name, "title": comment.article.title}
+        )
 
     def item_description(self, comment):
-        return comment.body_html
+        return xml_safe(comment.body_html)
 
     def item_link(self, comment):
         return comment.get_absolute_url()
@@ -45,7 +49,7 @@ class LatestCommentsFeed(Feed):
         return comment.created_at
 
     def item_author_name(self, comment):
-        return comment.author_name
+        return xml_safe(comment.author_name)
 
 
 class ArticleCommentsFeed(LatestCommentsFeed):
@@ -55,13 +59,13 @@ class ArticleCommentsFeed(LatestCommentsFeed):
         return get_object_or_404(Article.objects.published(), slug=slug)
 
     def title(self, article):
-        return _("Comments on “%(title)s”") % {"title": article.title}
+        return feed_text(_("Comments on “%(title)s”") % {"title": article.title})
 
     def link(self, article):
         return article.get_absolute_url()
 
     def description(self, article):
-        return article.summary
+        return feed_text(article.summary)
 
     def items(self, article):
         return (
