@@ -1,4 +1,5 @@
 import time
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -116,13 +117,28 @@ class CommentForm(forms.Form):
                 _("That was quick! Please take a few seconds to read your comment, then post it.")
             )
 
+    def clean_author_name(self):
+        """
+        The name heads reply emails: a line break in it would write their
+        subject and open their body with the commenter's text, so no control
+        or line-separator characters.
+        """
+        name = self.cleaned_data["author_name"]
+        if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+            raise forms.ValidationError(
+                _("Please enter your name on one line, without tabs or other control characters")
+            )
+        return name
+
     def clean_author_email(self):
         """
-        A domain literal (`someone@[127.0.0.1]`) names a server, not a mailbox
-        a reader has: refused, so it cannot be used to reach one mailbox under
-        many spellings.
+        Quotes and backslashes (`"vic\\tim"@example.org`) and a domain literal
+        (`someone@[127.0.0.1]`) only respell a mailbox or name a server: refused,
+        so one mailbox cannot be reached under many spellings.
         """
         email = self.cleaned_data["author_email"]
+        if '"' in email or "\\" in email:
+            raise forms.ValidationError(_("Please enter an email address without quotes"))
         if email.rpartition("@")[2].startswith("["):
             raise forms.ValidationError(
                 _("Please enter an email address with a domain name, such as name@example.org")

@@ -144,7 +144,11 @@ class Comment(models.Model):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
 
     def fill_derived_fields(self):
-        """What save() derives, for bulk writers (the WordPress import) that skip save()."""
+        """
+        What save() derives, for bulk writers (the WordPress import) that skip save().
+        The name heads reply emails, so it is kept on one line whatever wrote it.
+        """
+        self.author_name = " ".join(self.author_name.split())
         self.body_html = render_comment(self.body)
         # Once published, always "was published", however the status got there: its
         # author's private link can no longer change what readers have read.

@@ -5,9 +5,10 @@ Called by the posting service and again on every edit by its author, so an
 edit meets the same rules as a new comment. Every decision carries its reason,
 which moderators see in the queue.
 
-Words are matched against what readers would see, folded (see
-`comments.sanitize.fold`), so entities, empty tags, invisible characters and
-look-alike letters do not hide a blocklisted word.
+Words are matched against what readers would see and where its links go,
+folded (see `comments.sanitize.matched_text`), so entities, percent-escapes,
+empty tags, invisible characters and look-alike letters do not hide a
+blocklisted word.
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from comments.models import Comment, CommenterRule, ModerationRules
-from comments.sanitize import fold, render_comment, visible_text
+from comments.sanitize import fold, matched_text, render_comment
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def decide(comment) -> Decision:
     rules = ModerationRules.current()
     everything = " ".join(
         [
-            visible_text(comment.body),
+            matched_text(comment.body),
             fold(" ".join([comment.author_name, email, comment.author_url])),
             comment.ip_address or "",
         ]

@@ -8,6 +8,7 @@ as user content that passes no ranking and no window handle.
 import re
 import unicodedata
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import bleach
 from bleach.linkifier import Linker
@@ -140,15 +141,21 @@ def fold(text):
 
 
 class _TextOnly(HTMLParser):
-    """The text a browser would show: tags dropped, entities decoded, blocks kept apart."""
+    """
+    The text a browser would show: tags dropped, entities decoded, blocks kept
+    apart; and apart from it, where the links go, entities decoded too.
+    """
 
     BLOCKS = frozenset({"p", "br", "blockquote"})
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts = []
+        self.targets = []
 
     def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.targets.extend(value for name, value in attrs if name == "href" and value)
         self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
@@ -159,12 +166,27 @@ class _TextOnly(HTMLParser):
         self.parts.append(data)
 
 
+def _read(text):
+    parser = _TextOnly()
+    parser.feed(render_comment(text))
+    parser.close()
+    return parser
+
+
 def visible_text(text):
     """
     What readers would see of a comment once published, folded for matching:
     so `c&#97;sino`, `c<b></b>asino` and `cаsino` (Cyrillic а) all read "casino".
     """
-    parser = _TextOnly()
-    parser.feed(render_comment(text))
-    parser.close()
-    return fold("".join(parser.parts))
+    return fold("".join(_read(text).parts))
+
+
+def matched_text(text):
+    """
+    What word lists are matched against: the visible text and, after it, every
+    link target, percent-decoded and folded the same way, since a link's text
+    need not say where it goes (`<a href="https://ca%73ino.example">source</a>`).
+    """
+    parser = _read(text)
+    targets = (unquote(target) for target in parser.targets)
+    return fold(" ".join(["".join(parser.parts), *targets]))

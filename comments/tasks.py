@@ -21,6 +21,8 @@ from django_tasks import task
 from comments.models import Comment
 from comments.tokens import manage_token, unsubscribe_token
 
+GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
 
 def absolute(path):
     scheme = "http" if settings.DEBUG else "https"
@@ -44,11 +46,14 @@ def _manage_url(comment):
 def mailbox(email):
     """
     The mailbox an address reaches, as mail servers commonly read it: case,
-    quotes and a `+tag` make no difference, so `"Victim"+1@Example.org` is
-    `victim@example.org`.
+    quotes, backslash escapes and a `+tag` make no difference, and Gmail
+    ignores dots and answers for googlemail.com too, so `"Vic\\tim"+1@Example.org`
+    is `victim@example.org` and `V.ictim@googlemail.com` is `victim@gmail.com`.
     """
     local, _, domain = email.strip().lower().rpartition("@")
-    local = local.replace('"', "").partition("+")[0]
+    local = local.replace('"', "").replace("\\", "").partition("+")[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
     return f"{local}@{domain}"
 
 

@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from comments import services
+from comments import services, tasks
 from comments.models import Comment, ModerationRules
 from comments.tokens import manage_token
 from newsroom.models import AuditEntry
@@ -968,7 +968,7 @@ def test_at_most_three_receipts_an_hour_reach_one_mailbox_however_spelled(
     spellings = [
         "victim@example.org",
         "victim+1@example.org",
-        '"victim"@example.org',
+        "Victim@EXAMPLE.org",
         "VICTIM+news@Example.org",
     ]
     for number, email in enumerate(spellings):
@@ -987,3 +987,117 @@ def test_a_domain_literal_address_is_refused_with_a_message(client, article, com
     assert response.status_code == 400
     assert "Please enter an email address with a domain name" in text(response)
     assert not Comment.objects.exists() and not mail.outbox
+
+
+# Third round, item 1: quoted spellings and Gmail's dots each had their own receipts.
+
+QUOTED_SPELLINGS = [
+    '"vic\\tim"@gmail.com',
+    '"\\victim"@gmail.com',
+    '"victim"@gmail.com',
+    '"v\\i\\c\\t\\i\\m"@gmail.com',
+    '"victim+1"@gmail.com',
+    '"v.ictim"@googlemail.com',
+]
+PLAIN_SPELLINGS = [
+    "victim@gmail.com",
+    "v.ictim@gmail.com",
+    "vic.tim@gmail.com",
+    "v.i.c.t.i.m@gmail.com",
+    "Vic.Tim@GMail.com",
+    "victim+news@gmail.com",
+    "v.ictim+1@gmail.com",
+    "victim@googlemail.com",
+    "v.ictim@googlemail.com",
+    "VICTIM@GoogleMail.com",
+    "vi.ctim+x@googlemail.com",
+    "victi.m@gmail.com",
+    "V.ICTIM+a.b@GMAIL.COM",
+    "vict.im@googlemail.com",
+]
+
+
+def test_at_most_the_hourly_receipts_reach_one_gmail_mailbox_however_spelled(
+    article, comment_data, django_capture_on_commit_callbacks, time_machine, settings
+):
+    time_machine.move_to(timezone.now().replace(minute=1), tick=False)
+    for number, email in enumerate(QUOTED_SPELLINGS + PLAIN_SPELLINGS):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client(REMOTE_ADDR=f"192.0.2.{number + 1}").post(
+                post_url(article), comment_data(article, author_email=email, body=f"Flood {number}")
+            )
+        if email in QUOTED_SPELLINGS:
+            assert response.status_code == 400
+            assert "Please enter an email address without quotes" in text(response)
+    accepted = Comment.objects.values_list("author_email", flat=True)
+    assert not any('"' in email or "\\" in email for email in accepted)
+    assert Comment.objects.count() == len(PLAIN_SPELLINGS)
+    assert len(mail.outbox) == settings.COMMENTS_RECEIPTS_PER_HOUR
+
+
+# Third round, item 2: word lists never saw where a link goes.
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://casino.example/bonus",
+        "https://CASINO.example/bonus",
+        "https://ca&#115;ino.example/bonus",
+        "https://casino%2eexample/bonus",
+        "https://example.org/go?to=ca%73ino%2Eexample",
+    ],
+)
+def test_a_blocklisted_link_target_goes_to_spam(client, article, comment_data, target):
+    ModerationRules.objects.update_or_create(
+        pk=1, defaults={"blocklist_words": "casino.example", "require_previous_approval": False}
+    )
+    body = f'Great analysis, <a href="{target}">source</a>'
+    client.post(post_url(article), comment_data(article, body=body))
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.SPAM
+    assert comment.status_reason == "Contains the blocklisted “casino.example”"
+    assert "casino" not in thread_of(article)
+
+
+def test_a_watched_link_target_is_held(client, article, comment_data):
+    ModerationRules.objects.update_or_create(
+        pk=1, defaults={"moderation_words": "casino.example", "require_previous_approval": False}
+    )
+    body = 'Great analysis, <a href="https://ca%73ino.example/">source</a>'
+    client.post(post_url(article), comment_data(article, body=body))
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert comment.status_reason == "Contains the watched “casino.example”"
+
+
+# Third round, item 3: a line break in a name wrote the subject of reply emails.
+
+PHISHING_NAME = "Newsroom Security\nYour account will be closed: https://evil.example/login"
+
+
+@pytest.mark.parametrize("breaker", ["\n", "\r\n", "\r", "\u2028", "\x0b", "\t"])
+def test_a_name_with_a_line_break_is_refused_with_a_message(client, article, comment_data, breaker):
+    name = PHISHING_NAME.replace("\n", breaker)
+    response = client.post(post_url(article), comment_data(article, author_name=name))
+    assert response.status_code == 400
+    assert "Please enter your name on one line" in text(response)
+    assert not Comment.objects.exists() and not mail.outbox
+
+
+def test_a_name_written_without_the_form_is_stored_on_one_line_and_mailed_so(article):
+    parent = VerifiedCommentFactory(
+        article=article, author_name="Ivy", author_email="ivy@example.org", notify_replies=True
+    )
+    reply = CommentFactory(
+        article=article, parent=parent, author_name=PHISHING_NAME, author_email="x@evil.example"
+    )
+    reply.refresh_from_db()
+    assert reply.author_name == PHISHING_NAME.replace("\n", " ")
+    tasks.send_reply_notification.enqueue(reply.pk)
+    (message,) = mail.outbox
+    assert message.subject == (
+        "Newsroom Security Your account will be closed: https://evil.example/login "
+        "replied to your comment"
+    )
+    assert message.body.startswith("Hello Ivy,")
