@@ -1,8 +1,10 @@
 import logging
 
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from articles.models import Article
 from newsroom.models import LegacyLink
 from newsroom.wordpress.fields import is_local_path, wp_number
 
@@ -24,7 +26,7 @@ class WordPressLinksMiddleware:
                 if wp_id is None:
                     continue
                 link = LegacyLink.objects.filter(kind=kind, wp_id=wp_id).first()
-                if link is not None and self.is_safe(link.path):
+                if link is not None and self.is_safe(link.path) and self.is_live(link.path):
                     return redirect(link.path, permanent=True)
         return self.get_response(request)
 
@@ -38,3 +40,18 @@ class WordPressLinksMiddleware:
             return True
         logger.warning("Old WordPress link to %r not followed: not a local path", path)
         return False
+
+    @staticmethod
+    def is_live(path):
+        """
+        A redirect names its target, and a story's address carries its headline:
+        an old link to a draft, a private or an embargoed story says nothing until
+        the story is published, exactly as an id that never existed.
+        """
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return True
+        if match.view_name != "articles:article":
+            return True
+        return Article.objects.published().filter(slug=match.kwargs["slug"]).exists()

@@ -4,9 +4,14 @@ attacker sends them: only ASCII digits within the column are looked up, and
 only a path on this site is ever redirected to.
 """
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
 from newsroom.models import LegacyLink
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +90,33 @@ def test_a_stored_link_to_anywhere_but_a_local_path_is_not_followed(client, stor
 
 @pytest.mark.parametrize("db_value", [2**63 - 1])
 def test_the_largest_id_the_column_holds_is_looked_up(client, db_value):
-    LegacyLink.objects.create(kind="p", wp_id=db_value, path="/2020/01/01/last/")
+    path = ArticleFactory(slug="last").get_absolute_url()
+    LegacyLink.objects.create(kind="p", wp_id=db_value, path=path)
     response = client.get(f"/?p={db_value}")
-    assert response.status_code == 301 and response["Location"] == "/2020/01/01/last/"
+    assert response.status_code == 301 and response["Location"] == path
     assert client.get(f"/?p={db_value + 1}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "unpublished",
+    [
+        {"status": Article.Status.DRAFT},
+        {"status": Article.Status.PUBLISHED,
+         "publish_at": timezone.now() + timedelta(days=30)},  # embargoed
+    ],
+)  # fmt: skip
+def test_an_old_link_to_an_unpublished_story_names_nothing_until_it_is_live(client, unpublished):
+    """The redirect would name the story's address, and the address carries its headline."""
+    story = ArticleFactory(slug="whistleblower-named-at-the-ministry", **unpublished)
+    path = f"/2020/01/02/{story.slug}/"
+    LegacyLink.objects.create(kind="p", wp_id=501, path=path)
+    LegacyLink.objects.create(kind="attachment_id", wp_id=601, path=path)
+    for query in ("p=501", "attachment_id=601"):
+        response = client.get(f"/?{query}")
+        assert response.status_code == 200 and "Location" not in response
+        assert "whistleblower" not in response.content.decode()
+
+    Article.objects.filter(pk=story.pk).update(
+        status=Article.Status.PUBLISHED, publish_at=timezone.now() - timedelta(hours=1)
+    )
+    assert client.get("/?p=501")["Location"] == path
