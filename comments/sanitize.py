@@ -60,6 +60,7 @@ def render_comment(text):
 # forms are already folded into these.
 _CONFUSABLES = str.maketrans(
     {
+        "\u3002": ".",  # ideographic full stop: browsers read it as a dot in a host name
         "а": "a",  # Cyrillic
         "в": "b",
         "е": "e",

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from comments.models import Comment
-from comments.sanitize import fold, render_comment, visible_text
+from comments.sanitize import fold, matched_text, render_comment, visible_text
 from comments.tokens import manage_token
 from tests.factories import ArticleFactory, CommentFactory
 from tests.timing import RUNAWAY_SECONDS, cpu_seconds
@@ -158,3 +158,8 @@ def test_every_default_ignorable_character_is_dropped_for_matching():
 def test_accents_are_kept_for_matching():
     assert fold("Año") == "año" and fold("an\u0303o") == "año"
     assert "ano" not in visible_text("Feliz a&ntilde;o")
+
+
+@pytest.mark.parametrize("dot", [".", "\u3002", "\uff0e", "\uff61"])
+def test_every_dot_a_browser_reads_in_a_host_name_is_a_dot_for_matching(dot):
+    assert "casino.example" in matched_text(f'<a href="https://casino{dot}example/">x</a>')
