@@ -1,6 +1,7 @@
 import pytest
 
 from comments.forms import issue_timestamp
+from tests.factories import ArticleFactory
 
 
 @pytest.fixture(autouse=True)
@@ -26,3 +27,8 @@ def comment_data():
         return data
 
     return make
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory(title="Peru Takes the Lead")

@@ -24,8 +24,8 @@ from comments import services, tasks
 from comments.models import Comment, ModerationRules
 from comments.tokens import manage_token
 from newsroom.models import AuditEntry
+from tests.comments.test_views import post_url, text
 from tests.factories import (
-    ArticleFactory,
     CommentFactory,
     DonationFactory,
     DonorFactory,
@@ -36,19 +36,6 @@ pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/comments/comment/"
 SUPPORTER = '<span class="badge badge--supporter">Supporter</span>'
-
-
-def text(response):
-    return response.content.decode()
-
-
-@pytest.fixture
-def article():
-    return ArticleFactory(title="Peru Takes the Lead")
-
-
-def post_url(article):
-    return f"/comments/post/{article.pk}/"
 
 
 def manage_url(comment):

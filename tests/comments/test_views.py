@@ -19,11 +19,6 @@ def text(response):
     return response.content.decode()
 
 
-@pytest.fixture
-def article():
-    return ArticleFactory(title="Peru Takes the Lead")
-
-
 def post_url(article):
     return f"/comments/post/{article.pk}/"
 
