@@ -1,4 +1,3 @@
-import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from comments.sanitize import fold, render_comment
+from newsroom.network import network_of
 
 # Ids in a materialized path are zero-padded so that sorting the path text
 # sorts the thread: parents before children, older siblings first.
@@ -329,11 +329,4 @@ class Report(models.Model):
         """
         if user is not None and user.is_authenticated:
             return f"user:{user.pk}"
-        try:
-            address = ipaddress.ip_address(ip_address or "")
-        except ValueError:
-            return "net:unknown"
-        if address.version == 6 and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        prefix = 64 if address.version == 6 else 24
-        return f"net:{ipaddress.ip_network(f'{address}/{prefix}', strict=False)}"
+        return f"net:{network_of(ip_address, ipv4_prefix=24) or 'unknown'}"

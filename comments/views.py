@@ -10,17 +10,13 @@ from comments import services
 from comments.forms import CommentEditForm, CommentForm
 from comments.models import Comment, Report
 from comments.tokens import comment_for_manage_token, comment_for_unsubscribe_token
+from newsroom.network import client_address
 
 OWN_COMMENTS_SESSION_KEY = "comments_own"
 REMEMBER_COOKIE = "comment_author"
 REMEMBER_SECONDS = 365 * 24 * 3600
 PROOF_COOKIE = "comment_email_proof"
 PROOF_SECONDS = 365 * 24 * 3600
-
-
-def client_ip(request):
-    """The reader's address as our own server saw it; proxies set REMOTE_ADDR (see README)."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def remember_own_comment(request, comment):
@@ -40,7 +36,7 @@ def post_comment(request, article_id):
                 body=form.cleaned_data["body"],
                 parent=form.cleaned_data["parent"],
                 user=request.user,
-                ip_address=client_ip(request),
+                ip_address=client_address(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
                 notify_replies=form.cleaned_data["notify_replies"],
                 email_verified=proves_email(request, form.author()["author_email"]),
@@ -117,7 +113,7 @@ def report_comment(request, comment_id):
     comment = get_object_or_404(Comment.objects.approved().select_related("article"), pk=comment_id)
     if request.method == "GET":
         return render(request, "comments/comment_report.html", {"comment": comment})
-    reporter = Report.reporter_for(user=request.user, ip_address=client_ip(request))
+    reporter = Report.reporter_for(user=request.user, ip_address=client_address(request))
     services.comment_report(comment=comment, reporter=reporter)
     messages.success(request, _("Thank you. A moderator will look at this comment."))
     return redirect(comment.get_absolute_url())

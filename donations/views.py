@@ -19,6 +19,7 @@ from donations.money import SYMBOLS, format_money, parse_amount
 from donations.providers import get_provider
 from donations.providers.stripe import StripeProvider
 from donations.providers.testmode import TestModeProvider
+from newsroom.network import client_address
 
 THANKS_SALT = "donations.thanks"
 
@@ -72,7 +73,7 @@ def donate(request, slug=None):
                     source_path=_local_path(data["source"]),
                     utm=data["utm"],
                     manual_method=form.manual_method(),
-                    ip_address=request.META.get("REMOTE_ADDR"),
+                    ip_address=client_address(request),
                     success_url=request.build_absolute_uri(reverse("donations:thanks")),
                     cancel_url=request.build_absolute_uri(request.path),
                 )

@@ -9,6 +9,14 @@ usually one household or one carrier's many readers, so it is counted alone.
 import ipaddress
 
 
+def client_address(request):
+    """
+    The address our own server saw (REMOTE_ADDR): X-Forwarded-For is written by
+    the client. Behind a proxy, the proxy sets REMOTE_ADDR (README: deploying).
+    """
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def network_of(address, *, ipv4_prefix=32):
     """The network `address` belongs to, as text: an IPv6 /64, an IPv4 /`ipv4_prefix`."""
     try:

@@ -31,11 +31,6 @@ _PATH_CONTROL = re.compile(r"[\x00-\x1f]")
 _QUERY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def client_address(request):
-    """The address our own server saw (REMOTE_ADDR): X-Forwarded-For is written by the client."""
-    return request.META.get("REMOTE_ADDR") or None
-
-
 class ControlCharactersMiddleware:
     """Answer 400 to a path or query string carrying control characters, before any view runs."""
 

@@ -276,7 +276,7 @@ AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 # REMOTE_ADDR, never X-Forwarded-For, which any client can write (README: deploying).
-AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "newsroom.network.client_address"
 AXES_LOCKOUT_CALLABLE = "newsroom.views.signin_locked_out"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = SITE_NAME
