@@ -7,6 +7,7 @@ from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment, is_plain_web_address
+from comments.sanitize import fold, visible_text
 
 TIMESTAMP_SALT = "comments.form-issued"
 # Also what keeps sanitizing and moderating a comment quick, whatever it holds.
@@ -17,6 +18,15 @@ BODY_ERRORS = {
         "Please keep your comment to %(limit_value)d characters (it has %(show_value)d)."
     ),
 }
+
+
+def require_visible_text(text):
+    """
+    Zero-width characters or an empty paragraph pass a required field yet show
+    nothing: a comment or a name must have something a reader can see.
+    """
+    if not fold(visible_text(text)):
+        raise forms.ValidationError(BODY_ERRORS["required"], code="required")
 
 
 def issue_timestamp(article_id):
@@ -35,6 +45,7 @@ class CommentForm(forms.Form):
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages=BODY_ERRORS,
+        validators=[require_visible_text],
     )
     author_name = forms.CharField(
         label=_("Name"),
@@ -124,6 +135,8 @@ class CommentForm(forms.Form):
         or line-separator characters.
         """
         name = self.cleaned_data["author_name"]
+        if not fold(name):
+            raise forms.ValidationError(self.fields["author_name"].error_messages["required"])
         if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
             raise forms.ValidationError(
                 _("Please enter your name on one line, without tabs or other control characters")
@@ -185,4 +198,5 @@ class CommentEditForm(forms.Form):
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages=BODY_ERRORS,
+        validators=[require_visible_text],
     )

@@ -1,3 +1,4 @@
+import unicodedata
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,10 +22,14 @@ def is_plain_web_address(url):
     """
     http(s) only, with no backslash and no user part: browsers read
     `https://evil.example\\@site.org/` as a link to evil.example, Python as one to site.org.
+    No invisible or direction-changing characters either: U+202E would make
+    `https://\u202eelpmaxe.live` read as another address than it is.
     """
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
+        return False
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in url):
         return False
     return "\\" not in url and "@" not in urlsplit(url).netloc
 

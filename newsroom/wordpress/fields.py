@@ -13,9 +13,11 @@ import re
 from urllib.parse import unquote
 
 from django.core.exceptions import SuspiciousOperation, ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
 from django.utils.html import strip_tags
 from django.utils.text import slugify
+
+from comments.models import is_plain_web_address
 
 # PositiveBigIntegerField holds up to 2**63 - 1; "[0-9]" and not "\d" or
 # str.isdigit(), which also accept "²", "①" and "٣".
@@ -32,7 +34,6 @@ LOCAL_PATH = re.compile(r"/(?:[-\w]+/)*")
 # The article URL's slug pattern (articles/urls.py), within ArticleRedirect.old_path.
 UNICODE_SLUG = re.compile(r"[-\w]+")
 UNQUOTED_SLUG_MAX_LENGTH = 400
-WEBSITE = URLValidator(schemes=["http", "https"])
 # The comment form's limits (comments.forms / comments.models).
 URL_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
@@ -84,13 +85,7 @@ def unquoted_slug(value):
 def website(value):
     """A commenter's website as the comment form accepts it: http(s) only, or None."""
     value = (value or "").strip()
-    if len(value) > URL_MAX_LENGTH:
-        return None
-    try:
-        WEBSITE(value)
-    except ValidationError:
-        return None
-    return value
+    return value if len(value) <= URL_MAX_LENGTH and is_plain_web_address(value) else None
 
 
 def email(value):

@@ -1088,3 +1088,33 @@ def test_a_name_written_without_the_form_is_stored_on_one_line_and_mailed_so(art
         "replied to your comment"
     )
     assert message.body.startswith("Hello Ivy,")
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("author_name", "\u200b", "Please enter your name here"),
+        ("author_name", "\u2060\ufeff", "Please enter your name here"),
+        ("body", "\u200b\u200b", "Please enter your comment!"),
+        ("body", "<p></p>", "Please enter your comment!"),
+        ("body", "<b> </b>\u00ad", "Please enter your comment!"),
+        ("author_url", "https://\u202eelpmaxe.live", "Please enter a valid web address"),
+        ("author_url", "https://exa\u200bmple.org", "Please enter a valid web address"),
+    ],
+)
+def test_what_shows_nothing_or_reads_as_another_address_is_refused(
+    client, article, comment_data, field, value, message
+):
+    response = client.post(post_url(article), comment_data(article, **{field: value}))
+    assert response.status_code == 400
+    assert message in text(response)
+    assert not Comment.objects.exists()
+
+
+def test_the_import_keeps_only_the_websites_the_form_would(db):
+    from newsroom.wordpress.fields import website
+
+    assert website("https://example.org/") == "https://example.org/"
+    for trick in ["https://evil.example\\@site.org/", "https://\u202eelpmaxe.live",
+                  "https://user@site.org/", "javascript:alert(1)"]:  # fmt: skip
+        assert website(trick) is None
