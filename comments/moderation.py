@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from comments.models import Comment, CommenterRule, ModerationRules
-from comments.sanitize import fold, matched_text, render_comment
+from comments.sanitize import fold, matched_text_and_links
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,10 @@ def decide(comment) -> Decision:
         return Decision(Comment.Status.SPAM, _("Banned commenter"))
 
     rules = ModerationRules.current()
+    text, links = matched_text_and_links(comment.body)
     everything = " ".join(
         [
-            matched_text(comment.body),
+            text,
             fold(" ".join([comment.author_name, email, comment.author_url])),
             comment.ip_address or "",
         ]
@@ -74,7 +75,6 @@ def decide(comment) -> Decision:
         return Decision(Comment.Status.PENDING, _("This commenter is always held"))
     if word := _first_match(rules.watchlist(), everything):
         return Decision(Comment.Status.PENDING, _("Contains the watched “%s”") % word)
-    links = render_comment(comment.body).count("<a ")
     if rules.max_links and links >= rules.max_links:
         return Decision(Comment.Status.PENDING, _("Contains %d links") % links)
     if rules.require_previous_approval and not _is_known_commenter(comment):

@@ -188,6 +188,11 @@ def matched_text(text):
     link target, percent-decoded and folded the same way, since a link's text
     need not say where it goes (`<a href="https://ca%73ino.example">source</a>`).
     """
+    return matched_text_and_links(text)[0]
+
+
+def matched_text_and_links(text):
+    """`matched_text` and how many links the comment has, from one rendering of it."""
     parser = _read(text)
-    targets = (unquote(target) for target in parser.targets)
-    return fold(" ".join(["".join(parser.parts), *targets]))
+    targets = [unquote(target) for target in parser.targets]
+    return fold(" ".join(["".join(parser.parts), *targets])), len(targets)
