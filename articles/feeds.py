@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
@@ -14,14 +15,28 @@ from articles.models import Article, Section
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def xml_safe(text):
-    """`text` without the characters XML cannot carry."""
-    return _NOT_XML.sub("", str(text))
+def _xml_safe(value):
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return [_xml_safe(item) for item in value]
+    return value
 
 
-def feed_text(text):
-    """Plain text for a feed field that readers render as HTML: XML-safe, then escaped."""
-    return escape(xml_safe(text))
+class XmlSafeRssFeed(Rss201rev2Feed):
+    """RSS 2.0 whose every text, of the feed and of each item, is cleaned on the way in."""
+
+    def __init__(self, title, link, description, **kwargs):
+        super().__init__(
+            *_xml_safe([title, link, description]),
+            **{key: _xml_safe(value) for key, value in kwargs.items()},
+        )
+
+    def add_item(self, title, link, description, **kwargs):
+        super().add_item(
+            *_xml_safe([title, link, description]),
+            **{key: _xml_safe(value) for key, value in kwargs.items()},
+        )
 
 
 class LatestArticlesFeed(Feed):
@@ -33,6 +48,8 @@ class LatestArticlesFeed(Feed):
     escaping (as Django's own default item_title does): a headline such as
     `a <b> c` reaches the reader as text, never as markup.
     """
+
+    feed_type = XmlSafeRssFeed
 
     def title(self):
         return settings.SITE_NAME
@@ -50,10 +67,10 @@ class LatestArticlesFeed(Feed):
         return self.articles()[: settings.ARTICLES_IN_FEED]
 
     def item_title(self, item):
-        return feed_text(item.title)
+        return escape(item.title)
 
     def item_description(self, item):
-        return feed_text(item.summary)
+        return escape(item.summary)
 
     def item_pubdate(self, item):
         return item.publish_at
@@ -62,11 +79,11 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return xml_safe(", ".join(author.name for author in item.byline_authors))
+        return ", ".join(author.name for author in item.byline_authors)
 
     def item_categories(self, item):
         section = [item.section.name] if item.section else []
-        return [xml_safe(name) for name in section + [tag.name for tag in item.tags.all()]]
+        return section + [tag.name for tag in item.tags.all()]
 
 
 class SectionFeed(LatestArticlesFeed):
@@ -74,7 +91,7 @@ class SectionFeed(LatestArticlesFeed):
         return get_object_or_404(Section, path=path)
 
     def title(self, section):
-        return feed_text(
+        return escape(
             _("%(site)s: %(section)s") % {"site": settings.SITE_NAME, "section": section.name}
         )
 
@@ -82,7 +99,7 @@ class SectionFeed(LatestArticlesFeed):
         return section.get_absolute_url()
 
     def description(self, section):
-        return feed_text(section.description or settings.SITE_TAGLINE)
+        return escape(section.description or settings.SITE_TAGLINE)
 
     def items(self, section):
         return self.articles().in_section(section)[: settings.ARTICLES_IN_FEED]

@@ -2,9 +2,10 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from articles.feeds import feed_text, xml_safe
+from articles.feeds import XmlSafeRssFeed
 from articles.models import Article
 from comments.models import Comment
 
@@ -16,6 +17,8 @@ class LatestCommentsFeed(Feed):
     Approved comments across the site, newest first: WordPress's /comments/feed/.
     Titles are escaped once more, as the article feeds' are (readers render them).
     """
+
+    feed_type = XmlSafeRssFeed
 
     def title(self):
         return _("Comments on %(site)s") % {"site": settings.SITE_NAME}
@@ -34,13 +37,13 @@ class LatestCommentsFeed(Feed):
         )
 
     def item_title(self, comment):
-        return feed_text(
+        return escape(
             _("%(name)s on “%(title)s”")
             % {"name": comment.author_name, "title": comment.article.title}
         )
 
     def item_description(self, comment):
-        return xml_safe(comment.body_html)
+        return comment.body_html
 
     def item_link(self, comment):
         return comment.get_absolute_url()
@@ -49,7 +52,7 @@ class LatestCommentsFeed(Feed):
         return comment.created_at
 
     def item_author_name(self, comment):
-        return xml_safe(comment.author_name)
+        return comment.author_name
 
 
 class ArticleCommentsFeed(LatestCommentsFeed):
@@ -59,13 +62,13 @@ class ArticleCommentsFeed(LatestCommentsFeed):
         return get_object_or_404(Article.objects.published(), slug=slug)
 
     def title(self, article):
-        return feed_text(_("Comments on “%(title)s”") % {"title": article.title})
+        return escape(_("Comments on “%(title)s”") % {"title": article.title})
 
     def link(self, article):
         return article.get_absolute_url()
 
     def description(self, article):
-        return feed_text(article.summary)
+        return escape(article.summary)
 
     def items(self, article):
         return (
