@@ -12,8 +12,14 @@ import time
 RUNAWAY_SECONDS = 5
 
 
-def cpu_seconds(work, *args):
-    """What running `work(*args)` cost this process, in CPU seconds, and what it returned."""
-    started = time.process_time()
-    result = work(*args)
-    return time.process_time() - started, result
+def cpu_seconds(work, *args, tries=1):
+    """
+    What running `work(*args)` cost this process, in CPU seconds (the best of
+    `tries`: other processes on the machine count for less), and what it returned.
+    """
+    best = float("inf")
+    for _ in range(tries):
+        started = time.process_time()
+        result = work(*args)
+        best = min(best, time.process_time() - started)
+    return best, result

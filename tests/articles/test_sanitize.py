@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from articles.sanitize import excerpt_from, sanitize_body
@@ -261,16 +259,6 @@ def flood(prefix, unit, size):
     return prefix + unit * (size // len(unit.encode()))
 
 
-def seconds_to_sanitize(body, tries):
-    """The best of a few tries, in CPU time: the other processes on the machine count for less."""
-    best = float("inf")
-    for _ in range(tries):
-        started = time.process_time()
-        sanitize_body(body)
-        best = min(best, time.process_time() - started)
-    return best
-
-
 @pytest.mark.parametrize("prefix, unit", FLOODS.values(), ids=FLOODS.keys())
 def test_a_flood_costs_time_in_proportion_to_its_size(prefix, unit):
     """
@@ -278,8 +266,8 @@ def test_a_flood_costs_time_in_proportion_to_its_size(prefix, unit):
     times of a quadratic corner. Below 20 ms the timer's noise decides a
     ratio, so that is the least the small flood is taken to cost.
     """
-    small = seconds_to_sanitize(flood(prefix, unit, 50_000), tries=3)
-    large = seconds_to_sanitize(flood(prefix, unit, 400_000), tries=2)
+    small, _ = cpu_seconds(sanitize_body, flood(prefix, unit, 50_000), tries=3)
+    large, _ = cpu_seconds(sanitize_body, flood(prefix, unit, 400_000), tries=2)
     assert large < RUNAWAY_SECONDS
     assert large / max(small, 0.02) < 12
 
