@@ -26,41 +26,33 @@ def stripe_signature(payload, secret=WEBHOOK_SECRET, timestamp=None):
 
 
 @pytest.fixture
-def send_stripe_event(client, settings):
-    """Post a genuinely signed Stripe event to our webhook, as Stripe would."""
+def send_signed_body(client, settings):
+    """Post any body, signed with our webhook secret: what a holder of the secret can send."""
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
 
-    def send(event_type, obj, *, event_id=None, signature=None):
-        payload = json.dumps(
-            {
-                "id": event_id or f"evt_{event_type}_{obj.get('id')}",
-                "object": "event",
-                "type": event_type,
-                "data": {"object": obj},
-            }
-        )
+    def send(payload, *, timestamp=None, signature=None):
         return client.post(
             "/donate/webhooks/stripe/",
             payload,
             content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=signature or stripe_signature(payload),
+            HTTP_STRIPE_SIGNATURE=signature or stripe_signature(payload, timestamp=timestamp),
         )
 
     return send
 
 
 @pytest.fixture
-def send_signed_body(client, settings):
-    """Post any body, signed with our webhook secret: what a holder of the secret can send."""
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+def send_stripe_event(send_signed_body):
+    """Post a genuinely signed Stripe event to our webhook, as Stripe would."""
 
-    def send(payload, *, timestamp=None):
-        return client.post(
-            "/donate/webhooks/stripe/",
-            payload,
-            content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=stripe_signature(payload, timestamp=timestamp),
-        )
+    def send(event_type, obj, *, event_id=None, signature=None):
+        event = {
+            "id": event_id or f"evt_{event_type}_{obj.get('id')}",
+            "object": "event",
+            "type": event_type,
+            "data": {"object": obj},
+        }
+        return send_signed_body(json.dumps(event), signature=signature)
 
     return send
 
