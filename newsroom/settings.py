@@ -131,6 +131,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Newsroom <newsroom@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Messages ride in a signed cookie: the default falls back to the session when they are
+# long, and a reader must never get a session row (README: personal data).
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 # django-axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -266,6 +269,10 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 # The local TEST MODE provider stands in for Stripe when no keys are set; it is
 # refused in production (DEBUG off) unless this says otherwise.
 DONATIONS_TEST_PROVIDER = env.bool("DONATIONS_TEST_PROVIDER", default=DEBUG)
+
+# Privacy (README: personal data). Commenters' IP addresses and browsers are erased this
+# many days after posting by `manage.py erase_old_ip_addresses`, run daily from cron.
+PRIVACY_KEEP_IP_DAYS = env.int("PRIVACY_KEEP_IP_DAYS", default=90)
 
 # Security
 # Admin sign-in is throttled in the database (not the cache: sign-in must survive a Redis

@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, HomeSitemap, SectionSitemap
-from newsroom import security, views
+from newsroom import privacy_views, security, views
 
 SITEMAPS = {
     "home": HomeSitemap,
@@ -27,6 +27,11 @@ urlpatterns = [
         f"{settings.ADMIN_URL}two-factor/",
         admin.site.admin_view(views.two_factor),
         name="two_factor",
+    ),
+    path(
+        f"{settings.ADMIN_URL}personal-data/",
+        admin.site.admin_view(privacy_views.personal_data),
+        name="personal_data",
     ),
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
