@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from donations import tasks
 from donations.badges import forget_supporters
 from donations.models import Donation, Donor, ProcessedEvent, Subscription, safe_utm
-from donations.providers import get_provider
+from donations.providers import ProviderRefused, ProviderUnavailable, get_provider
 from newsroom import audit
+from newsroom.logs import fingerprint
 from newsroom.network import network_of
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,13 @@ class DonationRefused(Exception):
     def __init__(self, message):
         super().__init__(message)
         self.message = message
+
+
+class PaymentUnavailable(DonationRefused):
+    """
+    The card processor is down or slow: the reader may send the same form again,
+    which meets the same pending gift and the same checkout.
+    """
 
 
 def _check_attempts(*, ip_address, email):
@@ -44,6 +52,16 @@ def _check_attempts(*, ip_address, email):
     for key, limit in limits:
         cache.add(key, 0, timeout=3700)
         if cache.incr(key) > limit:
+            logger.warning(
+                "Donation refused by the attempts limit",
+                extra={
+                    "event": "donations.attempts_refused",
+                    "counted": "address" if key.startswith("donations:attempts:ip:") else "email",
+                    "limit": limit,
+                    "client": fingerprint(network),
+                    "email": fingerprint(email),
+                },
+            )
             raise DonationRefused(
                 _("Too many donation attempts. Please wait an hour, or write to us for help.")
             )
@@ -138,14 +156,48 @@ def donation_start(
     if existing.manual_method_id or existing.status != Donation.Status.PENDING:
         # A pledge has no checkout; a paid or failed gift never opens another one.
         return existing, None
-    url = _provider().start_checkout(
-        donation=existing,
-        success_url=success_url,
-        cancel_url=cancel_url,
-        idempotency_key=f"checkout-{checkout_key}",
-    )
+    url = _start_checkout(existing, success_url=success_url, cancel_url=cancel_url)
     Donation.objects.filter(pk=existing.pk).update(provider_session_id=existing.provider_session_id)
     return existing, url
+
+
+def _start_checkout(donation, *, success_url, cancel_url):
+    """
+    The provider's checkout for a pending gift, under the gift's own idempotency
+    key. When the provider fails, nothing was charged and the gift stays
+    pending, unchanged, for the reader's next try of the same form.
+    """
+    provider = _provider()
+    fields = {"provider": provider.name, "donation": donation.pk}
+    try:
+        return provider.start_checkout(
+            donation=donation,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            idempotency_key=f"checkout-{donation.checkout_key}",
+        )
+    except ProviderUnavailable as failure:
+        logger.warning(
+            "Payment provider unavailable",
+            extra={"event": "donations.provider_unavailable", "reason": str(failure), **fields},
+        )
+        raise PaymentUnavailable(
+            _(
+                "Our card processor is not answering. Nothing was charged. Please try again "
+                "in a minute."
+            )
+        ) from None
+    except ProviderRefused as refusal:
+        logger.error(
+            "Payment provider refused a checkout",
+            extra={"event": "donations.provider_refused", "reason": str(refusal), **fields},
+        )
+        raise DonationRefused(
+            _(
+                "Our card processor could not start this payment, and nothing was charged. "
+                "Please check your gift and send it again, or write to us if this happens again."
+            )
+        ) from None
 
 
 def _show_latest_choice(donation, **shown):

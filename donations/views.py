@@ -19,6 +19,7 @@ from donations.money import SYMBOLS, format_money, parse_amount
 from donations.providers import get_provider
 from donations.providers.stripe import StripeProvider
 from donations.providers.testmode import TestModeProvider
+from newsroom.logs import fingerprint
 from newsroom.network import client_address
 
 THANKS_SALT = "donations.thanks"
@@ -54,7 +55,9 @@ def _campaign(slug):
 def donate(request, slug=None):
     campaign = _campaign(slug)
     suggested = (campaign and campaign.suggested_amounts) or settings.DONATIONS_SUGGESTED_AMOUNTS
+    status = 200
     if request.method == "POST":
+        status = 400
         form = DonationForm(request.POST, suggested=suggested)
         if form.is_valid():
             data = form.cleaned_data
@@ -77,6 +80,10 @@ def donate(request, slug=None):
                     success_url=request.build_absolute_uri(reverse("donations:thanks")),
                     cancel_url=request.build_absolute_uri(request.path),
                 )
+            except services.PaymentUnavailable as outage:
+                # Same form, same key: sent again, it meets the same pending gift.
+                form.add_error(None, outage.message)
+                status = 503
             except services.DonationRefused as refusal:
                 form.add_error(None, refusal.message)
                 form.renew_checkout_key()
@@ -84,7 +91,7 @@ def donate(request, slug=None):
                 return redirect(url or thanks_url(donation))
     else:
         form = DonationForm(initial=_initial(request), suggested=suggested)
-    return render(
+    response = render(
         request,
         "donations/donate.html",
         {
@@ -95,8 +102,12 @@ def donate(request, slug=None):
             "button_label": _button_label(form),
             "currency_symbol": SYMBOLS.get(settings.DONATIONS_CURRENCIES[0], ""),
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
+    if status == 503:
+        # Browsers show the page, entries and all; monitors and logs count an outage.
+        response["Retry-After"] = "60"
+    return response
 
 
 def _initial(request):
@@ -193,9 +204,26 @@ def stripe_webhook(request):
         )
         event_id, event_type, obj = stripe_events.event_parts(event)
     except ValueError as refusal:
+        logger.warning(
+            "Stripe webhook refused",
+            extra={
+                "event": "donations.webhook_refused",
+                "reason": getattr(refusal, "reason", str(refusal)),
+                "client": fingerprint(client_address(request)),
+            },
+        )
         return HttpResponseBadRequest(str(refusal), content_type="text/plain")
     handler = stripe_events.HANDLERS.get(event_type)
     if handler is None:
+        logger.info(
+            "Stripe event acknowledged, not handled",
+            extra={
+                "event": "donations.webhook_ignored",
+                "stripe_event": event_id,
+                "stripe_type": event_type,
+                "reason": "no handler for this type",
+            },
+        )
         return HttpResponse(status=200)  # acknowledged, not ours to handle
     try:
         services.event_process(
@@ -209,5 +237,16 @@ def stripe_webhook(request):
         return HttpResponse("not yet known", status=409)
     except stripe_events.NotOurs as reason:
         # Signed, so worth a line in the log; a retry would be the same, so 2xx.
-        logger.warning("Ignored Stripe event %s (%s): %s", event_id, event_type, reason)
+        logger.warning(
+            "Ignored Stripe event %s (%s): %s",
+            event_id,
+            event_type,
+            reason,
+            extra={
+                "event": "donations.webhook_ignored",
+                "stripe_event": event_id,
+                "stripe_type": event_type,
+                "reason": str(reason),
+            },
+        )
     return HttpResponse(status=200)

@@ -266,6 +266,12 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # Only tests point this elsewhere (a local fake of Stripe's API).
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+# Opening a checkout waits at most this many seconds to connect to Stripe, then to hear
+# back, and tries again this many times (same idempotency key). The worst case,
+# (retries + 1) x (connect + answer) + 1 s, must stay under the worker timeout (gunicorn: 30).
+STRIPE_CONNECT_TIMEOUT = env.float("STRIPE_CONNECT_TIMEOUT", default=3)
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 # The local TEST MODE provider stands in for Stripe when no keys are set; it is
 # refused in production (DEBUG off) unless this says otherwise.
 DONATIONS_TEST_PROVIDER = env.bool("DONATIONS_TEST_PROVIDER", default=DEBUG)

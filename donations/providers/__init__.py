@@ -9,6 +9,21 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
+class ProviderUnavailable(Exception):
+    """
+    The provider did not answer, not in time, or asked us to slow down. No
+    checkout reached the reader, so nothing can be charged, and the same attempt
+    can be sent again: its idempotency key makes a second send safe.
+    """
+
+
+class ProviderRefused(Exception):
+    """
+    The provider refused the checkout as we asked for it (a 4xx): sent again
+    unchanged it would be refused again. The message names no reader.
+    """
+
+
 def get_provider():
     if settings.STRIPE_SECRET_KEY:
         from donations.providers.stripe import StripeProvider

@@ -6,17 +6,37 @@ from django.conf import settings
 
 from donations.models import Frequency
 from donations.money import format_money
+from donations.providers import ProviderRefused, ProviderUnavailable
 
 # Seconds a signature may be dated away from our clock, either way (Stripe's default).
 TOLERANCE = 300
+# Idempotency keys one checkout may use in turn; see _create_session.
+KEYS_PER_CHECKOUT = 5
 
 
 def client():
+    """
+    Stripe's library waits 80 seconds by default, longer than a server worker
+    lives (gunicorn's default timeout is 30), so a slow Stripe would become our
+    500. Its retries go out under the same idempotency key, so Stripe makes at
+    most one checkout however many arrive.
+    """
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=2,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(
+            timeout=(settings.STRIPE_CONNECT_TIMEOUT, settings.STRIPE_TIMEOUT)
+        ),
     )
+
+
+class WebhookRefused(ValueError):
+    """A webhook we will not act on: `str()` is what the sender is told, `reason` what we log."""
+
+    def __init__(self, message, reason=None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class StripeProvider:
@@ -47,7 +67,7 @@ class StripeProvider:
             params["mode"] = "subscription"
             price["recurring"] = {"interval": donation.frequency}
             params["subscription_data"] = {"metadata": metadata}
-        session = client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key})
+        session = _create_session(params, idempotency_key)
         donation.provider_session_id = session.id
         return session.url
 
@@ -61,21 +81,74 @@ class StripeProvider:
         """
         if not settings.STRIPE_WEBHOOK_SECRET:
             # An empty key is still a key: anyone could sign with it and forge payments.
-            raise ValueError("webhook not configured")
+            raise WebhookRefused("webhook not configured")
         try:
             stripe.WebhookSignature.verify_header(
                 payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=TOLERANCE
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError) as error:
-            raise ValueError("invalid signature") from error
+            raise WebhookRefused("invalid signature", _signature_fault(signature)) from error
         if _signed_at(signature) > time.time() + TOLERANCE:
-            raise ValueError("invalid signature")
+            raise WebhookRefused("invalid signature", "signature dated ahead of our clock")
         try:
             return json.loads(payload)
         except (ValueError, RecursionError) as error:
-            raise ValueError("malformed event: not JSON") from error
+            raise WebhookRefused("malformed event: not JSON") from error
 
 
 def _signed_at(signature):
     """The timestamp the library verified: the header's first "t=" field, as it reads it."""
     return int(next(item.split("=")[1] for item in signature.split(",") if item.startswith("t=")))
+
+
+def _signature_fault(signature):
+    """
+    Why a signature failed, for the log only: the sender is told "invalid
+    signature" whatever the cause, as Stripe's own library tells nothing more.
+    """
+    if not signature:
+        return "missing signature"
+    try:
+        signed_at = _signed_at(signature)
+    except (ValueError, IndexError, StopIteration):
+        return "malformed signature header"
+    if signed_at < time.time() - TOLERANCE:
+        return "stale signature"
+    return "wrong signature"
+
+
+def _create_session(params, idempotency_key):
+    """
+    Stripe's answer, or ProviderUnavailable / ProviderRefused with a short reason.
+
+    Every try for one gift goes out under its own key, so a retry after a lost
+    answer gets the session Stripe already made, never a second one. But Stripe
+    keeps a 5xx it answered under a key for a day and replays it to every retry:
+    that key can never succeed again, so the next is used. A session that may
+    have been made under a spent key is harmless: no reader was ever sent to it.
+    """
+    for number in range(1, KEYS_PER_CHECKOUT + 1):
+        key = idempotency_key if number == 1 else f"{idempotency_key}-{number}"
+        try:
+            return client().v1.checkout.sessions.create(params, {"idempotency_key": key})
+        except stripe.APIError as error:
+            if not (error.headers.get("Idempotent-Replayed") == "true" and _status(error) >= 500):
+                raise ProviderUnavailable(f"HTTP {_status(error)} from Stripe") from error
+        except stripe.APIConnectionError as error:
+            cause = type(error.__cause__).__name__ if error.__cause__ else "no answer"
+            raise ProviderUnavailable(f"no answer from Stripe ({cause})") from error
+        except stripe.RateLimitError as error:
+            raise ProviderUnavailable(f"HTTP {_status(error)} from Stripe: rate limited") from error
+        except stripe.StripeError as error:
+            # Stripe's message may quote what the reader typed: only its codes are logged.
+            details = (error.json_body or {}).get("error") or {}
+            raise ProviderRefused(
+                f"HTTP {_status(error)} from Stripe: {details.get('type', '')} "
+                f"{details.get('code', '')} {details.get('param', '')}".strip()
+            ) from error
+    # Every key spent: this form can no longer open a checkout, a fresh one can.
+    raise ProviderRefused(f"Stripe failed all {KEYS_PER_CHECKOUT} keys of this gift")
+
+
+def _status(error):
+    return error.http_status or 0
