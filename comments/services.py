@@ -80,10 +80,27 @@ def _check_duplicate(*, article, email, body):
 
 
 def comment_recount(*, article_ids):
-    """Store each article's approved-comment count, which lists and headers show."""
-    for article_id in set(article_ids):
-        count = Comment.objects.approved().filter(article_id=article_id).count()
-        Article.objects.filter(pk=article_id).update(comment_count=count)
+    """
+    Store each article's approved-comment count, which lists and headers show.
+
+    Each article's row is locked before its comments are counted, and stays
+    locked until the caller's transaction commits: two posts committing at once
+    would otherwise each count before the other's comment is visible, and the
+    later write would leave one uncounted. The lock is the no-key kind, so new
+    comments (whose foreign key share-locks the article) are not held up by it.
+    Called inside a transaction it joins it, with no savepoint of its own.
+    """
+    ids = sorted(set(article_ids))
+    with transaction.atomic(savepoint=False):
+        list(
+            Article.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for article_id in ids:
+            count = Comment.objects.approved().filter(article_id=article_id).count()
+            Article.objects.filter(pk=article_id).update(comment_count=count)
 
 
 def comment_post(
