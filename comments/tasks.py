@@ -1,7 +1,8 @@
 """
 Email about comments, run through Django's tasks API: at once in development,
-from the database queue in production. A failing mail server fails the task,
-never the reader's request, and the comment is already stored.
+from the database queue in production. The tasks decide who is written to and
+when; the outbox (newsroom.mail) stores each email and sends it, trying again
+while the mail server is down, so the reader's request never waits on it.
 """
 
 import hashlib
@@ -11,15 +12,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.cache import cache
-from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from comments.models import Comment
 from comments.tokens import manage_token, unsubscribe_token
+from newsroom.mail import send_templated
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -27,12 +28,6 @@ GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 def absolute(path):
     scheme = "http" if settings.DEBUG else "https"
     return f"{scheme}://{Site.objects.get_current().domain}{path}"
-
-
-def _send(template, context, to, headers=None):
-    context = {"site_name": settings.SITE_NAME, **context}
-    subject, _, body = render_to_string(template, context).partition("\n")
-    EmailMessage(subject.strip(), body.lstrip(), to=to, headers=headers).send()
 
 
 def _comment(comment_id):
@@ -82,7 +77,7 @@ def send_comment_receipt(comment_id):
         return
     if not claim_receipt(comment.author_email):
         return
-    _send(
+    send_templated(
         "comments/email/receipt.txt",
         {
             "comment": comment,
@@ -90,6 +85,7 @@ def send_comment_receipt(comment_id):
             "manage_url": _manage_url(comment),
         },
         [comment.author_email],
+        purpose="comments.receipt",
     )
 
 
@@ -98,10 +94,11 @@ def send_approval_notice(comment_id):
     comment = _comment(comment_id)
     if comment is None or comment.status != Comment.Status.APPROVED:
         return
-    _send(
+    send_templated(
         "comments/email/approved.txt",
         {"comment": comment, "comment_url": absolute(comment.get_absolute_url())},
         [comment.author_email],
+        purpose="comments.approved",
     )
 
 
@@ -123,28 +120,31 @@ def send_reply_notification(reply_id):
         return
     now = timezone.now()
     quiet_since = now - timedelta(minutes=settings.COMMENTS_REPLY_EMAIL_MINUTES)
-    claimed = (
-        Comment.objects.filter(pk=parent.pk)
-        .filter(Q(replies_notified_at__isnull=True) | Q(replies_notified_at__lt=quiet_since))
-        .update(replies_notified_at=now)
-    )
-    if not claimed:
-        return
     unsubscribe_url = absolute(reverse("comments:unsubscribe", args=[unsubscribe_token(parent)]))
-    _send(
-        "comments/email/reply.txt",
-        {
-            "reply": reply,
-            "parent": parent,
-            "reply_url": absolute(reply.get_absolute_url()),
-            "unsubscribe_url": unsubscribe_url,
-        },
-        [parent.author_email],
-        headers={
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
+    # The quiet period is claimed only with the email stored: both, or neither.
+    with transaction.atomic():
+        claimed = (
+            Comment.objects.filter(pk=parent.pk)
+            .filter(Q(replies_notified_at__isnull=True) | Q(replies_notified_at__lt=quiet_since))
+            .update(replies_notified_at=now)
+        )
+        if not claimed:
+            return
+        send_templated(
+            "comments/email/reply.txt",
+            {
+                "reply": reply,
+                "parent": parent,
+                "reply_url": absolute(reply.get_absolute_url()),
+                "unsubscribe_url": unsubscribe_url,
+            },
+            [parent.author_email],
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+            purpose="comments.reply",
+        )
 
 
 @task()
@@ -159,7 +159,7 @@ def send_moderator_digest():
     oldest = pending.order_by("created_at").first()
     if not moderators or oldest is None:
         return
-    _send(
+    send_templated(
         "comments/email/moderators.txt",
         {
             "count": pending.count(),
@@ -169,4 +169,5 @@ def send_moderator_digest():
             ),
         },
         moderators,
+        purpose="comments.moderator_digest",
     )

@@ -1,11 +1,12 @@
-"""Receipts, sent through Django's tasks API: never in the way of a reader's request."""
+"""
+Receipts, sent through Django's tasks API and the outbox (newsroom.mail): never
+in the way of a reader's request, and kept until the mail server takes them.
+"""
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django_tasks import task
 
 from donations.models import Donation
+from newsroom.mail import send_templated
 
 
 @task()
@@ -17,7 +18,9 @@ def send_receipt(donation_id):
     )
     if donation is None:
         return
-    subject, _, body = render_to_string(
-        "donations/email/receipt.txt", {"donation": donation, "site_name": settings.SITE_NAME}
-    ).partition("\n")
-    EmailMessage(subject.strip(), body.lstrip(), to=[donation.donor.email]).send()
+    send_templated(
+        "donations/email/receipt.txt",
+        {"donation": donation},
+        [donation.donor.email],
+        purpose="donations.receipt",
+    )

@@ -9,10 +9,11 @@ from django.contrib.flatpages.forms import FlatpageForm
 from django.contrib.flatpages.models import FlatPage
 from django.template import engines
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from articles.sanitize import validate_body_size
-from newsroom import audit
-from newsroom.models import AuditEntry
+from newsroom import audit, mail
+from newsroom.models import AuditEntry, OutgoingEmail
 
 
 def static_page_templates():
@@ -75,6 +76,76 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "target_type"]
     search_fields = ["target_repr", "action", "actor__username"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """
+    Read-only, so staff can see what did not reach a reader and send it again;
+    each sees only their app's email (OutgoingEmail.objects.visible_to). The
+    body is not shown: a receipt carries the commenter's private link.
+    """
+
+    list_display = [
+        "created_at",
+        "purpose",
+        "recipient_list",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "purpose"]
+    search_fields = ["recipients", "subject"]
+    fields = list_display
+    readonly_fields = list_display
+    date_hierarchy = "created_at"
+    actions = ["send_again_now"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user).defer("body")
+
+    @admin.display(description=_("recipients"))
+    def recipient_list(self, email):
+        return ", ".join(email.recipients)
+
+    @admin.action(description=_("Send again now"), permissions=["resend"])
+    def send_again_now(self, request, queryset):
+        count = mail.send_again(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email is being sent again; its status here shows how it went.",
+                "%(count)d emails are being sent again; their status here shows how it went.",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("newsroom.resend_outgoingemail")
+
+    def changelist_view(self, request, extra_context=None):
+        failed = self.get_queryset(request).filter(status=OutgoingEmail.Status.FAILED).count()
+        if failed:
+            title = ngettext(
+                "Outgoing email: %(count)d failed to send",
+                "Outgoing email: %(count)d failed to send",
+                failed,
+            ) % {"count": failed}
+            extra_context = {"title": title, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request):
         return False

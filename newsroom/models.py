@@ -1,3 +1,4 @@
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -75,3 +76,93 @@ class WordPressImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.base_site_url} ({self.imported_at:%Y-%m-%d %H:%M})"
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def due(self, now):
+        """Waiting to be sent and its time has come: what a worker or the sweeper may send now."""
+        return self.filter(
+            status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRYING],
+            next_attempt_at__lte=now,
+        )
+
+    def visible_to(self, user):
+        """
+        Each app's email to the staff of that app: a purpose names its app
+        ("comments.receipt"), so moderators see commenters' email and revenue
+        staff donors', but neither sees the other's readers.
+        """
+        if user.is_superuser:
+            return self
+        allowed = models.Q(pk__in=[])
+        for config in django_apps.get_app_configs():
+            if user.has_module_perms(config.label):
+                allowed |= models.Q(purpose__startswith=f"{config.label}.")
+        return self.filter(allowed)
+
+
+class OutgoingEmail(models.Model):
+    """
+    One email, rendered and stored before any attempt to send it, so a mail
+    server outage delays it instead of losing it (newsroom.mail).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENT = "sent", _("sent")
+        RETRYING = "retrying", _("retrying")
+        FAILED = "failed", _("failed")
+
+    purpose = models.CharField(_("purpose"), max_length=100, db_index=True)
+    recipients = models.JSONField(_("recipients"))
+    subject = models.TextField(_("subject"))
+    body = models.TextField(_("body"))
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing email")
+        permissions = [("resend_outgoingemail", _("Can send an outgoing email again now"))]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_email_due")]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.recipients)} ({self.get_status_display()})"
+
+    def mark_sent(self, *, now):
+        self.status = self.Status.SENT
+        self.sent_at = now
+        self.next_attempt_at = None
+        self.last_error = ""
+
+    def record_failure(self, error, *, now, max_attempts, first_delay, max_delay):
+        """
+        Count the attempt, then wait twice as long as last time (`first_delay`
+        after the first failure, never more than `max_delay`) or, after
+        `max_attempts`, give up: the row stays for staff to see and send again.
+        """
+        self.attempts += 1
+        self.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if self.attempts >= max_attempts:
+            self.status = self.Status.FAILED
+            self.next_attempt_at = None
+        else:
+            self.status = self.Status.RETRYING
+            self.next_attempt_at = now + min(first_delay * 2 ** (self.attempts - 1), max_delay)
+
+    def send_again(self, *, now):
+        """Due at once, whatever the schedule said; a failed one gets one more attempt."""
+        if self.status == self.Status.SENT:
+            raise ValueError("This email was sent; sending it again would send it twice.")
+        self.status = self.Status.RETRYING
+        self.next_attempt_at = now

@@ -1,0 +1,149 @@
+"""
+The outbox: every email is rendered and stored as an OutgoingEmail before any
+attempt to send it, then sent by a task, so no email is lost to a mail server
+outage and none is sent twice.
+
+A failed send is tried again with a growing wait, through the task backend
+when it can defer a task (the database worker) and otherwise by
+`manage.py send_queued_email`, which also sends any row whose task was lost.
+Staff see what failed in the admin ("Outgoing email") and can send it again.
+"""
+
+import logging
+from datetime import timedelta
+from email.utils import make_msgid
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import DNS_NAME, EmailMessage
+from django.db import transaction
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks.signals import task_finished
+
+from newsroom.logs import fingerprint
+from newsroom.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+
+def send_templated(template, context, to, *, headers=None, purpose):
+    """
+    Queue an email whose template's first line is the subject and the rest
+    the body. It is sent once the caller's transaction commits: an email about
+    something rolled back is never sent.
+    """
+    context = {"site_name": settings.SITE_NAME, **context}
+    subject, _, body = render_to_string(template, context).partition("\n")
+    email = OutgoingEmail.objects.create(
+        purpose=purpose,
+        recipients=list(to),
+        subject=subject.strip(),
+        body=body.lstrip(),
+        # One Message-ID for every attempt, so a mail client can drop a copy
+        # that a send interrupted after the server took it would repeat.
+        headers={"Message-ID": make_msgid(domain=DNS_NAME), **(headers or {})},
+        next_attempt_at=timezone.now(),
+    )
+    # Robust: if the queue cannot take the task, the row waits for send_queued_email.
+    transaction.on_commit(partial(deliver_email.enqueue, email.pk), robust=True)
+    return email
+
+
+def _retry_policy():
+    return {
+        "max_attempts": settings.MAIL_MAX_ATTEMPTS,
+        "first_delay": timedelta(seconds=settings.MAIL_RETRY_SECONDS),
+        "max_delay": timedelta(seconds=settings.MAIL_RETRY_MAX_SECONDS),
+    }
+
+
+@task()
+def deliver_email(email_id):
+    """
+    Send one stored email if it is due. The row stays locked while it is being
+    sent, so a second worker (a duplicate task, the sweeper) skips it rather
+    than sending it again; a row already sent, failed or not yet due is left.
+    Returns the row's status, or None when there was nothing to do.
+    """
+    with transaction.atomic():
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .due(timezone.now())
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None:
+            return None
+        message = EmailMessage(
+            email.subject, email.body, to=email.recipients, headers=email.headers
+        )
+        try:
+            message.send()
+        except Exception as error:  # Any failure is retried: a queued email must never be stuck.
+            email.record_failure(error, now=timezone.now(), **_retry_policy())
+            email.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+            _log_failure(email, error)
+            if email.status == OutgoingEmail.Status.RETRYING:
+                _schedule(email)
+        else:
+            email.mark_sent(now=timezone.now())
+            email.save(update_fields=["status", "sent_at", "next_attempt_at", "last_error"])
+    return email.status
+
+
+def _schedule(email):
+    """The next attempt, through the queue when it can wait; otherwise the sweeper's."""
+    if deliver_email.get_backend().supports_defer:
+        later = deliver_email.using(run_after=email.next_attempt_at)
+        transaction.on_commit(partial(later.enqueue, email.pk), robust=True)
+
+
+def _log_failure(email, error):
+    fields = {
+        "event": "mail.send_failed",
+        "purpose": email.purpose,
+        "email_id": email.pk,
+        "attempt": email.attempts,
+        "recipient": ",".join(fingerprint(address) for address in email.recipients),
+        # The class only: an SMTP error's text can quote the address.
+        "error": type(error).__name__,
+    }
+    if email.status == OutgoingEmail.Status.FAILED:
+        logger.error("Email not sent; giving up after %s attempts", email.attempts, extra=fields)
+    else:
+        fields["next_attempt_at"] = email.next_attempt_at.isoformat()
+        logger.warning("Email not sent; will try again", extra=fields)
+
+
+def send_again(emails):
+    """Staff's "send again now": each failed or retrying email is due at once and queued."""
+    now = timezone.now()
+    pending = [OutgoingEmail.Status.FAILED, OutgoingEmail.Status.RETRYING]
+    with transaction.atomic():
+        chosen = list(emails.select_for_update().filter(status__in=pending))
+        for email in chosen:
+            email.send_again(now=now)
+            email.save(update_fields=["status", "next_attempt_at"])
+            transaction.on_commit(partial(deliver_email.enqueue, email.pk), robust=True)
+    return len(chosen)
+
+
+@receiver(task_finished, dispatch_uid="newsroom.mail.log_task_failure")
+def log_task_failure(sender, task_result, **kwargs):
+    """Any background task that failed, as one structured line an operator can search for."""
+    if task_result.status != TaskResultStatus.FAILED:
+        return
+    errors = task_result.errors
+    logger.error(
+        "Background task failed",
+        extra={
+            "event": "tasks.failed",
+            "task": task_result.task.module_path,
+            "task_id": str(task_result.id),
+            "backend": task_result.backend,
+            "error": errors[-1].exception_class_path if errors else "",
+        },
+    )
