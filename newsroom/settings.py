@@ -129,6 +129,14 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Newsroom <newsroom@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hung mail server must not hold a worker: each SMTP connection gives up after this.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The outbox (newsroom.mail) tries a failed send again after MAIL_RETRY_SECONDS, then twice
+# as long each time up to MAIL_RETRY_MAX_SECONDS, and gives up after MAIL_MAX_ATTEMPTS
+# (about two hours by default); staff see failed ones in the admin and can send them again.
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
+MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", default=60)
+MAIL_RETRY_MAX_SECONDS = env.int("MAIL_RETRY_MAX_SECONDS", default=3600)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Messages ride in a signed cookie: the default falls back to the session when they are
