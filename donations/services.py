@@ -58,7 +58,8 @@ def _check_attempts(*, ip_address, email):
                     "event": "donations.attempts_refused",
                     "counted": "address" if key.startswith("donations:attempts:ip:") else "email",
                     "limit": limit,
-                    "client": fingerprint(network),
+                    "client": fingerprint(ip_address),
+                    "network": fingerprint(network),
                     "email": fingerprint(email),
                 },
             )

@@ -9,6 +9,7 @@ Stripe's API v1 does), while a throttled or edge failure saves nothing.
 """
 
 import json
+import logging
 import re
 import socket
 import threading
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from donations.models import Campaign, Donation
+from newsroom.logs import JsonFormatter
 from tests.donations.conftest import FakeStripeAPI
 from tests.donations.test_views import form_fields, text
 from tests.factories import CampaignFactory
@@ -217,7 +219,7 @@ def test_retries_are_bounded_by_the_setting(client, stripe_api, settings):
     assert len(stripe_api.requests) == 1
 
 
-def test_a_checkout_stripe_refuses_is_a_clear_message_and_a_fresh_form(client, stripe_api):
+def test_a_checkout_stripe_refuses_is_a_clear_message_and_a_fresh_form(client, stripe_api, caplog):
     stripe_api.fail("invalid")
     stripe_api.up()
     sent = filled_form(client)
@@ -229,6 +231,15 @@ def test_a_checkout_stripe_refuses_is_a_clear_message_and_a_fresh_form(client, s
     # Stripe keeps its 400 for that key: the corrected form is a new attempt.
     assert form_fields(page)["checkout_key"] != sent["checkout_key"]
     assert Donation.objects.get().status == Donation.Status.PENDING and not stripe_api.sessions
+    # Staff learn Stripe's codes; Stripe's message, which quotes the reader, stays out.
+    [record] = [
+        r for r in caplog.records if getattr(r, "event", "") == "donations.provider_refused"
+    ]
+    assert record.levelno == logging.ERROR
+    assert (
+        record.reason == "HTTP 400 from Stripe: invalid_request_error email_invalid customer_email"
+    )
+    assert "luisa" not in JsonFormatter().format(record)
 
     stripe_api.recover()
     again = client.post("/donate/", {**sent, **form_fields(page)})
