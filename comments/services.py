@@ -1,8 +1,8 @@
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -12,8 +12,11 @@ from articles.models import Article
 from comments import tasks
 from comments.models import Comment, Report
 from comments.moderation import Decision, decide
-from newsroom import audit
+from newsroom import audit, throttle
+from newsroom.logs import fingerprint
 from newsroom.network import network_of
+
+logger = logging.getLogger(__name__)
 
 
 class CommentRejected(Exception):
@@ -37,14 +40,23 @@ def comments_are_open(article, *, now=None):
 def _check_rate(ip_address):
     """
     At most COMMENTS_RATE_PER_MINUTE posts a minute per address (per IPv6 /64,
-    see newsroom.network), counted in the shared cache.
+    see newsroom.network), counted in the shared cache. With Redis down each
+    process counts its own: the honeypot, signed timestamp, duplicate check and
+    moderation still stand behind it, and readers keep commenting.
     """
     network = network_of(ip_address)
     if network is None:
         return
-    key = f"comments:rate:{network}:{int(timezone.now().timestamp() // 60)}"
-    cache.add(key, 0, timeout=90)
-    if cache.incr(key) > settings.COMMENTS_RATE_PER_MINUTE:
+    if not throttle.within_limit(
+        f"comments:rate:{network}",
+        limit=settings.COMMENTS_RATE_PER_MINUTE,
+        seconds=60,
+        when_unavailable=throttle.PER_PROCESS,
+    ):
+        logger.warning(
+            "Comment refused by the rate limit",
+            extra={"event": "comments.rate_limited", "client": fingerprint(network)},
+        )
         raise CommentRejected(
             _("You have posted several comments in the last minute. Please wait a moment.")
         )
@@ -53,10 +65,11 @@ def _check_rate(ip_address):
 def take_flood_slot(*, email, ip_address):
     """
     Claim this sender's one post per COMMENTS_FLOOD_SECONDS, by email and by
-    address. `cache.add` is atomic in Redis, so two requests racing on several
-    workers cannot both get the slot, even before either comment is committed.
+    address. The slot is atomic in Redis, so two requests racing on several
+    workers cannot both get it, even before either comment is committed.
     The local-memory cache is atomic only within one process: each process
-    keeps its own slots, so with more than one, use Redis (see README).
+    keeps its own slots, so with more than one, use Redis (see README). With
+    Redis down each process keeps its own slots too, as for the rate limit.
     """
     seconds = settings.COMMENTS_FLOOD_SECONDS
     if seconds <= 0:
@@ -66,8 +79,16 @@ def take_flood_slot(*, email, ip_address):
     taken = []
     for sender in senders:
         key = f"comments:flood:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
-        if not cache.add(key, 1, timeout=seconds):
-            cache.delete_many(taken)  # a refused post keeps no slot
+        if not throttle.claim_slot(key, seconds=seconds, when_unavailable=throttle.PER_PROCESS):
+            throttle.release_slots(taken)  # a refused post keeps no slot
+            logger.warning(
+                "Comment refused by the flood limit",
+                extra={
+                    "event": "comments.flood_limited",
+                    "client": fingerprint(network),
+                    "email": fingerprint(email),
+                },
+            )
             raise CommentRejected(_("You are posting comments too quickly. Slow down."))
         taken.append(key)
 
@@ -166,9 +187,15 @@ def _after_posting(comment):
 
 
 def _tell_moderators():
-    """One email to the desk per COMMENTS_MODERATOR_EMAIL_MINUTES, however many comments wait."""
-    if cache.add(
-        "comments:moderators-told", 1, timeout=settings.COMMENTS_MODERATOR_EMAIL_MINUTES * 60
+    """
+    One email to the desk per COMMENTS_MODERATOR_EMAIL_MINUTES, however many
+    comments wait. With Redis down, one per process: the desk still hears of a
+    held comment, and a crowd's comments do not become an email each.
+    """
+    if throttle.claim_slot(
+        "comments:moderators-told",
+        seconds=settings.COMMENTS_MODERATOR_EMAIL_MINUTES * 60,
+        when_unavailable=throttle.PER_PROCESS,
     ):
         tasks.send_moderator_digest.enqueue()
 
