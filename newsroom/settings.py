@@ -118,6 +118,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://newsroom")}
+# Redis (redis:// or rediss://) goes through newsroom.cache: short timeouts, and while Redis
+# is unreachable the site serves without it (README: Redis outage).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "newsroom.cache.RedisCache"
 
 _email = env.email("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -138,6 +142,8 @@ MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
 MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", default=60)
 MAIL_RETRY_MAX_SECONDS = env.int("MAIL_RETRY_MAX_SECONDS", default=3600)
 
+# Written to the database first, so sign-in works while Redis is down; newsroom.cache
+# forgets in Redis what a sign-out could not, once Redis is back (README: Redis outage).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Messages ride in a signed cookie: the default falls back to the session when they are
 # long, and a reader must never get a session row (README: personal data).
