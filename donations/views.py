@@ -105,8 +105,10 @@ def donate(request, slug=None):
         status=status,
     )
     if status == 503:
-        # Browsers show the page, entries and all; monitors and logs count an outage.
+        # Browsers show the page, entries and all; monitors count an outage. The
+        # service logged it once, as a warning: Django would add an ERROR per try.
         response["Retry-After"] = "60"
+        response._has_been_logged = True
     return response
 
 
