@@ -19,6 +19,7 @@ from articles.services import (
     article_publish,
     article_status_changed,
     article_unpublish,
+    article_version_is_current,
     correction_record,
 )
 
@@ -125,8 +126,10 @@ class ArticleAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None:
             return cleaned
-        current = Article.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
-        if cleaned.get("opened_version") != current.first():
+        # The admin validates and saves in one transaction: the row stays locked until saved.
+        if not article_version_is_current(
+            article=self.instance, opened_version=cleaned.get("opened_version")
+        ):
             revisions = reverse("admin:articles_article_revisions", args=[self.instance.pk])
             raise ValidationError(
                 format_html(

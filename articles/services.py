@@ -61,6 +61,29 @@ def article_unpublish(*, articles, by=None) -> BulkResult:
     return result
 
 
+def article_version_is_current(*, article, opened_version) -> bool:
+    """
+    Whether an editor's form was opened at the version of `article` now stored.
+
+    The row is locked for the rest of the caller's transaction, which must go on
+    to save: a second save of the same version waits here until the first
+    commits, then reads the version that save raised and is refused. Read
+    without the lock, both would see the old version, both pass, and the later
+    save would silently replace the other. The lock is the no-key kind, so
+    comments can still be posted on the story meanwhile.
+    """
+    current = (
+        Article.objects.select_for_update(no_key=True)
+        .filter(pk=article.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current is None or current != opened_version:
+        return False
+    article.version = current  # the save raises the version it has just checked
+    return True
+
+
 def article_status_changed(*, article, previous_status, by):
     """Audit what an editor's save did to the article's life on the site."""
     if article.status == previous_status:
