@@ -8,6 +8,7 @@ of duplicating.
 """
 
 import html
+import logging
 import mimetypes
 import re
 from collections import Counter, defaultdict
@@ -26,6 +27,8 @@ from newsroom.models import LegacyLink, WordPressImportRecord
 from newsroom.wordpress import fields
 from newsroom.wordpress.content import BodyTooLarge, convert
 from newsroom.wordpress.wxr import NotWXR, read
+
+logger = logging.getLogger(__name__)
 
 # WordPress keeps a comment in a TEXT column (64 KB); anything longer did not come from it.
 MAX_COMMENT_CHARS = 65_525
@@ -74,6 +77,49 @@ class Tally:
             for reason, n in reasons.most_common():
                 rows.append(f"  {kind}: {reason} ({n})")
         return "\n".join(rows)
+
+
+def log_skipped(kind, wp_id, outcome, reason, **details):
+    """
+    One line per item the import leaves out, with its WordPress id, so an operator can find
+    it in the export; the summary table only counts them. No commenter's data; the reason,
+    which may quote a status from the file, is cut short and quoted so that it cannot
+    forge a line of a plain-text log.
+    """
+    reason = reason[:200]
+    logger.log(
+        logging.WARNING if outcome == "failed" else logging.INFO,
+        "WordPress import: %s %s %s: %r",
+        kind,
+        wp_id,
+        outcome,
+        reason,
+        extra={
+            "event": "wordpress.import_skipped",
+            "kind": kind,
+            "wp_id": wp_id,
+            "outcome": outcome,
+            "reason": reason,
+            **details,
+        },
+    )
+
+
+def log_dropped(wp_id, field, reason):
+    """A commenter's value the site's form would refuse, named by comment id and field only."""
+    logger.info(
+        "WordPress import: comment %s %s dropped: %s",
+        wp_id,
+        field,
+        reason,
+        extra={
+            "event": "wordpress.import_value_dropped",
+            "kind": "comments",
+            "wp_id": wp_id,
+            "field": field,
+            "reason": reason,
+        },
+    )
 
 
 def parse_date(value, fallback=None):
@@ -282,6 +328,7 @@ class WordPressImport:
         """An old WordPress address, only ever to a local path of this site (never another host)."""
         if not fields.is_local_path(path):
             self.tally.add("old links", "failed", "target is not a local path")
+            log_skipped("old links", wp_id, "failed", "target is not a local path", link=kind)
             return
         if keep_existing:
             LegacyLink.objects.get_or_create(kind=kind, wp_id=wp_id, defaults={"path": path})
@@ -301,18 +348,27 @@ class WordPressImport:
             self.attachments[wp_id] = entry.fields.get("wp:attachment_url", "")
             self.attachment_ids[self.attachments[wp_id]] = wp_id
             self.tally.add("attachments", "skipped", "kept for featured images and links")
+            log_skipped("attachments", wp_id, "skipped", "kept for featured images and links")
         else:
             self.tally.add("other items", "skipped", f"{kind or 'unknown'} items are not imported")
+            log_skipped(
+                "other items",
+                post_id(entry.fields),
+                "skipped",
+                f"{kind or 'unknown'} items are not imported",
+            )
 
     def take_post(self, entry):
         f = entry.fields
         wp_id = post_id(f)
         if wp_id is None:
             self.tally.add("articles", "failed", "no WordPress post id")
+            log_skipped("articles", None, "failed", "no WordPress post id")
             return
         wp_status = f.get("wp:status", "")
         if wp_status not in STATUSES:
             self.tally.add("articles", "skipped", f"status “{wp_status}”")
+            log_skipped("articles", wp_id, "skipped", f"status “{wp_status}”")
             return
         title = fields.plain_text(f.get("title"), 255)
         if not title:
@@ -322,6 +378,7 @@ class WordPressImport:
             converted = convert(f.get("content:encoded", ""))
         except BodyTooLarge as error:
             self.tally.add("articles", "failed", str(error))
+            log_skipped("articles", wp_id, "failed", str(error))
             return
         for shortcode, n in converted.dropped_shortcodes.items():
             self.tally.reasons["articles"][f"shortcode [{shortcode}] removed"] += n
@@ -454,6 +511,9 @@ class WordPressImport:
         local = self.local_file(url)
         if local is None:
             self.tally.add("images", "skipped", "not copied (no local file)")
+            log_skipped(
+                "images", self.attachment_ids.get(url), "skipped", "not copied (no local file)"
+            )
             self.images[url] = None
             return None
         if not (mimetypes.guess_type(local.name)[0] or "").startswith("image/"):
@@ -483,13 +543,28 @@ class WordPressImport:
         for raw in raw_comments:
             if raw.get("wp:comment_type") in ("pingback", "trackback"):
                 self.tally.add("comments", "skipped", "pingbacks and trackbacks")
+                log_skipped(
+                    "comments",
+                    fields.wp_number(raw.get("wp:comment_id")),
+                    "skipped",
+                    "pingbacks and trackbacks",
+                    post_id=article.wp_id,
+                )
                 continue
             wp_id = fields.wp_number(raw.get("wp:comment_id"))
             if wp_id is None:
                 self.tally.add("comments", "failed", "no comment id")
+                log_skipped("comments", None, "failed", "no comment id", post_id=article.wp_id)
                 continue
             if len(raw.get("wp:comment_content", "")) > MAX_COMMENT_CHARS:
                 self.tally.add("comments", "failed", "longer than WordPress allows")
+                log_skipped(
+                    "comments",
+                    wp_id,
+                    "failed",
+                    "longer than WordPress allows",
+                    post_id=article.wp_id,
+                )
                 continue
             wanted.append((wp_id, raw))
         if not wanted:
@@ -545,14 +620,17 @@ class WordPressImport:
         comment.author_email = fields.email(raw_email) or ""
         if raw_email and not comment.author_email:
             self.tally.reasons["comments"]["invalid or too long email dropped"] += 1
+            log_dropped(comment.wp_id, "email", "invalid or too long")
         raw_url = raw.get("wp:comment_author_url", "").strip()
         comment.author_url = fields.website(raw_url) or ""
         if raw_url and not comment.author_url:
             self.tally.reasons["comments"]["website not an http(s) address: dropped"] += 1
+            log_dropped(comment.wp_id, "website", "not an http(s) address")
         raw_ip = raw.get("wp:comment_author_IP", "").strip()
         comment.ip_address = fields.ip_address(raw_ip)
         if raw_ip and comment.ip_address is None:
             self.tally.reasons["comments"]["invalid IP address dropped"] += 1
+            log_dropped(comment.wp_id, "ip_address", "not an IP address")
 
     # -- pages --------------------------------------------------------------------
 
@@ -560,6 +638,7 @@ class WordPressImport:
         f = entry.fields
         if f.get("wp:status") != "publish":
             self.tally.add("pages", "skipped", f"status “{f.get('wp:status')}”")
+            log_skipped("pages", post_id(f), "skipped", f"status “{f.get('wp:status')}”")
             return
         wp_id = post_id(f) or 0
         title = fields.plain_text(f.get("title"), 200)
@@ -570,6 +649,7 @@ class WordPressImport:
             body = convert(f.get("content:encoded", "")).body
         except BodyTooLarge as error:
             self.tally.add("pages", "failed", str(error))
+            log_skipped("pages", wp_id, "failed", str(error))
             return
         parent = fields.wp_number(f.get("wp:post_parent")) or 0
         # WordPress asks for the password whenever the field is not empty, spaces included.

@@ -1,10 +1,14 @@
+import logging
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from newsroom.wordpress.importer import WordPressImport
 from newsroom.wordpress.wxr import NotWXR
+
+logger = logging.getLogger(__name__)
 
 
 class DryRun(Exception):
@@ -40,14 +44,25 @@ class Command(BaseCommand):
         except DryRun:
             self.stdout.write(self.style.WARNING("Dry run: nothing was written."))
         except NotWXR as error:
+            self.refused(export, str(error))
             raise CommandError(f"{export}: {error}. Nothing was imported.") from None
         except FileNotFoundError:
+            self.refused(export, "no such file")
             raise CommandError(f"{export}: no such file.") from None
         if interactive:
             self.stdout.write("")
         self.stdout.write(importer.tally.table())
         if not dry_run:
             self.stdout.write(self.style.SUCCESS("Import complete."))
+
+    def refused(self, export, reason):
+        """The whole file refused and rolled back, for the log as well as the terminal."""
+        logger.error(
+            "WordPress import refused: %s: %r",
+            Path(export).name,
+            reason,
+            extra={"event": "wordpress.import_failed", "file": Path(export).name, "reason": reason},
+        )
 
     def progress(self, items):
         if items % 50 == 0:
