@@ -15,7 +15,10 @@ from tests.concurrency.conftest import together
 from tests.conftest import signed_in
 from tests.factories import ArticleFactory, CommentFactory
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 QUEUE = "/admin/comments/comment/"
 ROUNDS, HELD = 5, 10

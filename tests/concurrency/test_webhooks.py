@@ -16,7 +16,10 @@ from tests.concurrency.conftest import together
 from tests.donations.conftest import WEBHOOK_SECRET, stripe_signature
 from tests.factories import CampaignFactory, DonationFactory
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 DELIVERIES = 50
 
