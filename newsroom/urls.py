@@ -55,3 +55,6 @@ if settings.DEBUG:
 
 # Static pages answer any path nothing else claimed, so they go last.
 urlpatterns += [re_path(r"^(?P<url>.*/)$", flatpages.flatpage, name="flatpage")]
+
+# Error pages that render without the database, and a 503 while it cannot be reached.
+handler500 = "newsroom.errors.server_error"
