@@ -6,12 +6,12 @@ while the mail server is down, so the reader's request never waits on it.
 """
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -20,7 +20,11 @@ from django_tasks import task
 
 from comments.models import Comment
 from comments.tokens import manage_token, unsubscribe_token
+from newsroom import throttle
+from newsroom.logs import fingerprint
 from newsroom.mail import send_templated
+
+logger = logging.getLogger(__name__)
 
 GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 
@@ -55,14 +59,25 @@ def mailbox(email):
 def claim_receipt(email):
     """
     At most COMMENTS_RECEIPTS_PER_HOUR receipts an hour to one mailbox, however
-    its address is spelled, counted in the shared cache (add, then incr: both
-    atomic in the local cache and Redis), so the comment form cannot be used to
-    bury someone in our email.
+    its address is spelled, counted in the shared cache, so the comment form
+    cannot be used to bury someone in our email. With Redis down each process
+    counts its own (newsroom.throttle.PER_PROCESS): the receipt is the
+    commenter's only private link, so it still goes out, and a mailbox gets at
+    most the limit times the number of task workers.
     """
     digest = hashlib.sha256(mailbox(email).encode()).hexdigest()[:32]
-    key = f"comments:receipts:{digest}:{int(timezone.now().timestamp() // 3600)}"
-    cache.add(key, 0, timeout=3600 + 60)
-    return cache.incr(key) <= settings.COMMENTS_RECEIPTS_PER_HOUR
+    allowed = throttle.within_limit(
+        f"comments:receipts:{digest}",
+        limit=settings.COMMENTS_RECEIPTS_PER_HOUR,
+        seconds=3600,
+        when_unavailable=throttle.PER_PROCESS,
+    )
+    if not allowed:
+        logger.warning(
+            "Comment receipt refused by the per-mailbox limit",
+            extra={"event": "comments.receipt_limited", "mailbox": fingerprint(mailbox(email))},
+        )
+    return allowed
 
 
 @task()

@@ -2,7 +2,6 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +11,7 @@ from donations import tasks
 from donations.badges import forget_supporters
 from donations.models import Donation, Donor, ProcessedEvent, Subscription, safe_utm
 from donations.providers import ProviderRefused, ProviderUnavailable, get_provider
-from newsroom import audit
+from newsroom import audit, throttle
 from newsroom.logs import fingerprint
 from newsroom.network import network_of
 
@@ -40,23 +39,33 @@ def _check_attempts(*, ip_address, email):
     shared cache counts attempts per address, and per email from each address.
     An email is never counted across addresses: that would let a stranger who
     types a donor's email five times lock the donor out, while a tester can
-    change emails at will anyway.
+    change emails at will anyway. With Redis down each process counts its own
+    (newsroom.throttle.PER_PROCESS): a tester gets at most the limit times the
+    number of processes, and donors keep giving.
     """
-    hour = int(timezone.now().timestamp() // 3600)
     network = network_of(ip_address)  # an IPv6 /64 is one sender
     pair = hashlib.sha256(f"{email.strip().lower()} {network}".encode()).hexdigest()
     limits = [
-        (f"donations:attempts:ip:{network}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP),
-        (f"donations:attempts:email:{pair}:{hour}", settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL),
+        (
+            "address",
+            f"donations:attempts:ip:{network}",
+            settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_IP,
+        ),
+        (
+            "email",
+            f"donations:attempts:email:{pair}",
+            settings.DONATIONS_ATTEMPTS_PER_HOUR_PER_EMAIL,
+        ),
     ]
-    for key, limit in limits:
-        cache.add(key, 0, timeout=3700)
-        if cache.incr(key) > limit:
+    for counted, key, limit in limits:
+        if not throttle.within_limit(
+            key, limit=limit, seconds=3600, when_unavailable=throttle.PER_PROCESS
+        ):
             logger.warning(
                 "Donation refused by the attempts limit",
                 extra={
                     "event": "donations.attempts_refused",
-                    "counted": "address" if key.startswith("donations:attempts:ip:") else "email",
+                    "counted": counted,
                     "limit": limit,
                     "client": fingerprint(ip_address),
                     "network": fingerprint(network),
