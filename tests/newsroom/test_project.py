@@ -79,7 +79,7 @@ def test_production_is_configured_by_environment_alone():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "newsroom.cache.RedisCache",
     ]
 
 
