@@ -30,3 +30,16 @@ def together(jobs, *, timeout=120):
     if errors:
         raise errors[0]
     return results
+
+
+def staff_account(username):
+    """
+    A superuser at the desk. The staff groups come from data migrations, which
+    the flush after any earlier transactional test has emptied; the races
+    proven here do not depend on which permissions a member holds.
+    """
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser(
+        username, f"{username}@example.org", "correct horse battery"
+    )

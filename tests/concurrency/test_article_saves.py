@@ -11,13 +11,13 @@ import pytest
 
 from articles.models import Article, ArticleRevision
 from tests.articles.test_admin import article_form
-from tests.concurrency.conftest import together
+from tests.concurrency.conftest import staff_account, together
 from tests.conftest import signed_in
 from tests.factories import ArticleFactory
 
 pytestmark = [
     pytest.mark.postgresql,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROUNDS = 5
@@ -45,8 +45,8 @@ def save_as(client, article, name, round_):
     return press
 
 
-def test_two_editors_saving_at_once_one_wins_and_the_other_is_told(editor, staff_member):
-    editors = {"Luis": signed_in(editor), "Ana": signed_in(staff_member("ana", "Editors"))}
+def test_two_editors_saving_at_once_one_wins_and_the_other_is_told():
+    editors = {name: signed_in(staff_account(name)) for name in ("Luis", "Ana")}
     article = ArticleFactory(title="Peru leads")
     for round_ in range(ROUNDS):
         article.refresh_from_db()

@@ -21,7 +21,7 @@ from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = [
     pytest.mark.postgresql,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 # Threads posting at once, each with its own connection: the machine's PostgreSQL

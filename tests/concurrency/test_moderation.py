@@ -11,13 +11,13 @@ from django.core import mail
 from articles.models import Article
 from comments.models import Comment
 from newsroom.models import AuditEntry
-from tests.concurrency.conftest import together
+from tests.concurrency.conftest import staff_account, together
 from tests.conftest import signed_in
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = [
     pytest.mark.postgresql,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 QUEUE = "/admin/comments/comment/"
@@ -37,8 +37,8 @@ def approve_as(client, comments):
     return press
 
 
-def test_two_moderators_approving_the_same_comments_decide_each_once(staff_member):
-    desk, mira = staff_member("desk", "Moderators"), staff_member("mira", "Moderators")
+def test_two_moderators_approving_the_same_comments_decide_each_once():
+    desk, mira = staff_account("desk"), staff_account("mira")
     clients = {desk: signed_in(desk), mira: signed_in(mira)}
     article = ArticleFactory()
     CommentFactory.create_batch(3, article=article)

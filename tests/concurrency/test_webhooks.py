@@ -18,7 +18,7 @@ from tests.factories import CampaignFactory, DonationFactory
 
 pytestmark = [
     pytest.mark.postgresql,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 DELIVERIES = 50
