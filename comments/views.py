@@ -12,17 +12,34 @@ from comments.models import Comment, Report
 from comments.tokens import comment_for_manage_token, comment_for_unsubscribe_token
 from newsroom.network import client_address
 
-OWN_COMMENTS_SESSION_KEY = "comments_own"
+OWN_COMMENTS_COOKIE = "comments_own"
+OWN_COMMENTS_SECONDS = 30 * 24 * 3600
 REMEMBER_COOKIE = "comment_author"
 REMEMBER_SECONDS = 365 * 24 * 3600
 PROOF_COOKIE = "comment_email_proof"
 PROOF_SECONDS = 365 * 24 * 3600
 
 
-def remember_own_comment(request, comment):
-    """Held comments are shown to their author: the session remembers which ones are theirs."""
-    own = request.session.get(OWN_COMMENTS_SESSION_KEY, [])
-    request.session[OWN_COMMENTS_SESSION_KEY] = (own + [comment.pk])[-50:]
+def own_comment_ids(request):
+    """The comments this browser posted, from its signed cookie; readers have no session."""
+    value = request.get_signed_cookie(
+        OWN_COMMENTS_COOKIE, default="", salt=OWN_COMMENTS_COOKIE, max_age=OWN_COMMENTS_SECONDS
+    )
+    return [int(pk) for pk in value.split(",") if pk.isdigit()]
+
+
+def remember_own_comment(request, response, comment):
+    """Held comments are shown to their author: a signed cookie remembers which ones are theirs."""
+    own = (own_comment_ids(request) + [comment.pk])[-50:]
+    response.set_signed_cookie(
+        OWN_COMMENTS_COOKIE,
+        ",".join(map(str, own)),
+        salt=OWN_COMMENTS_COOKIE,
+        max_age=OWN_COMMENTS_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 @require_POST
@@ -45,8 +62,8 @@ def post_comment(request, article_id):
         except services.CommentRejected as rejection:
             form.add_error(None, rejection.message)
         else:
-            remember_own_comment(request, comment)
             response = redirect(comment.get_absolute_url())
+            remember_own_comment(request, response, comment)
             remember_author(request, response, form)
             return response
     return render(

@@ -12,7 +12,7 @@ from comments.forms import CommentForm
 from comments.models import Comment
 from comments.services import comments_are_open
 from comments.thread import nest, visible
-from comments.views import OWN_COMMENTS_SESSION_KEY, remembered_author
+from comments.views import own_comment_ids, remembered_author
 
 register = template.Library()
 
@@ -23,7 +23,7 @@ DISCUSSION_CACHE_SECONDS = 24 * 3600
 def comment_thread(context, article):
     """The article's discussion: featured picks, the thread, and the form (or why it is closed)."""
     request = context["request"]
-    own_ids = request.session.get(OWN_COMMENTS_SESSION_KEY, [])
+    own_ids = own_comment_ids(request)
     thread = nest(visible(list(Comment.objects.for_thread(article, own_ids=own_ids))))
     # Badges name who someone is, so only a confirmed address earns them: anyone can type one.
     badges = badges_for({comment.author_email for comment in thread if comment.email_verified})

@@ -1072,7 +1072,9 @@ def test_a_name_with_a_line_break_is_refused_with_a_message(client, article, com
     assert not Comment.objects.exists() and not mail.outbox
 
 
-def test_a_name_written_without_the_form_is_stored_on_one_line_and_mailed_so(article):
+def test_a_name_written_without_the_form_is_stored_on_one_line_and_mailed_so(
+    article, django_capture_on_commit_callbacks
+):
     parent = VerifiedCommentFactory(
         article=article, author_name="Ivy", author_email="ivy@example.org", notify_replies=True
     )
@@ -1081,7 +1083,8 @@ def test_a_name_written_without_the_form_is_stored_on_one_line_and_mailed_so(art
     )
     reply.refresh_from_db()
     assert reply.author_name == PHISHING_NAME.replace("\n", " ")
-    tasks.send_reply_notification.enqueue(reply.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.send_reply_notification.enqueue(reply.pk)
     (message,) = mail.outbox
     assert message.subject == (
         "Newsroom Security Your account will be closed: https://evil.example/login "

@@ -74,13 +74,6 @@ def test_a_readers_journey_through_every_reader_page_stores_no_session():
     assert Session.objects.count() == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "comments/views.py remember_own_comment keeps the commenter's held comments in the "
-        "session; a signed cookie would do (not this helper's file, see the final report)"
-    ),
-)
 def test_posting_a_comment_stores_no_session():
     reader = Client()
     article = ArticleFactory()
