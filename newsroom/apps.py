@@ -23,5 +23,8 @@ class NewsroomConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
+        # Connects the log line for any failed background task, whichever app's task it is.
+        from newsroom import mail  # noqa: F401
+
         # After the sites app has made its default entry, which this then corrects.
         post_migrate.connect(sync_site_from_settings, sender=apps.get_app_config("sites"))

@@ -2,6 +2,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 
@@ -84,6 +85,20 @@ class OutgoingEmailQuerySet(models.QuerySet):
         return self.filter(
             status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRYING],
             next_attempt_at__lte=now,
+        )
+
+    def addressed_to(self, email):
+        """Email to `email`, its case aside; the database narrows by text, Python decides."""
+        wanted = email.strip().lower()
+        candidates = self.annotate(recipients_text=Cast("recipients", models.TextField())).filter(
+            recipients_text__icontains=wanted
+        )
+        return self.filter(
+            pk__in=[
+                email.pk
+                for email in candidates
+                if wanted in (address.lower() for address in email.recipients)
+            ]
         )
 
     def visible_to(self, user):

@@ -22,7 +22,7 @@ from donations import privacy as donations_privacy
 from donations.models import Donation, Donor
 from newsroom import audit
 from newsroom.logs import fingerprint
-from newsroom.models import AuditEntry
+from newsroom.models import AuditEntry, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,23 @@ def _collect(email):
         "commenter_rules": comments_privacy.commenter_rule_export(email=email),
         "reports": comments_privacy.report_export(email=email),
         "donor": donations_privacy.donor_export(email=email),
+        "emails": _email_export(email),
     }
+
+
+def _email_export(email):
+    """The site's email to the person: what it said and when, as they received it."""
+    return [
+        {
+            "purpose": sent.purpose,
+            "subject": sent.subject,
+            "body": sent.body,
+            "status": sent.status,
+            "created_at": sent.created_at.isoformat(),
+            "sent_at": sent.sent_at.isoformat() if sent.sent_at else None,
+        }
+        for sent in OutgoingEmail.objects.addressed_to(email).order_by("created_at", "pk")
+    ]
 
 
 def summary_of(data) -> dict:
@@ -51,6 +67,7 @@ def summary_of(data) -> dict:
         "recurring_gifts": len(donor["recurring_gifts"]),
         "commenter_rules": len(data["commenter_rules"]),
         "reports": len(data["reports"]),
+        "emails": len(data["emails"]),
     }
 
 
@@ -80,9 +97,10 @@ class Erasure:
     comments: int
     donor_records: int
     donations: int
+    emails: int
 
     def __bool__(self):
-        return bool(self.comments or self.donor_records)
+        return bool(self.comments or self.donor_records or self.emails)
 
 
 def personal_data_erase(*, email, by=None) -> Erasure:
@@ -99,10 +117,14 @@ def personal_data_erase(*, email, by=None) -> Erasure:
     with transaction.atomic():
         comment_ids = comments_privacy.comment_anonymize(email=email)
         donor, donation_ids = donations_privacy.donor_anonymize(email=email)
+        # Copies of the site's own email (receipts, private links) are not records we
+        # must keep; unsent ones are not sent to an address that asked to be forgotten.
+        emails, _ = OutgoingEmail.objects.addressed_to(email).delete()
         erasure = Erasure(
             comments=len(comment_ids),
             donor_records=int(donor is not None),
             donations=len(donation_ids),
+            emails=emails,
         )
         if not erasure:
             return erasure
@@ -116,6 +138,7 @@ def personal_data_erase(*, email, by=None) -> Erasure:
             comments=erasure.comments,
             donor_records=erasure.donor_records,
             donations=erasure.donations,
+            emails=erasure.emails,
         )
     logger.info(
         "Personal data erased",

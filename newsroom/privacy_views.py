@@ -59,12 +59,14 @@ def personal_data(request):
                 request,
                 _(
                     "Erased: %(comments)d comments anonymized, %(donors)d donor record "
-                    "anonymized, %(donations)d gifts kept without the donor's name."
+                    "anonymized, %(donations)d gifts kept without the donor's name, "
+                    "%(emails)d emails deleted."
                 )
                 % {
                     "comments": erasure.comments,
                     "donors": erasure.donor_records,
                     "donations": erasure.donations,
+                    "emails": erasure.emails,
                 },
             )
         else:

@@ -7,9 +7,20 @@ from django.test import Client
 
 def pytest_collection_modifyitems(config, items):
     """
+    Every test that commits for real starts from the migrated database: the
+    flush after such a test empties every table, and data migrations (the
+    staff groups) do not run again, so the next one would find no groups.
+
     Tests marked `postgresql` prove what only PostgreSQL can (row locks, many
     connections at once); the SQLite pass leaves them to CI's PostgreSQL pass.
     """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None and marker.kwargs.get("transaction"):
+            restored = pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True})
+            item.add_marker(restored, append=False)
+        elif {"transactional_db", "live_server"} & set(item.fixturenames):
+            item.fixturenames.append("django_db_serialized_rollback")
     if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
     kept = [item for item in items if item.get_closest_marker("postgresql") is None]

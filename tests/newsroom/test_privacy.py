@@ -20,7 +20,7 @@ from comments.models import Comment, CommenterRule, Report
 from donations.models import Donation, Donor, Subscription
 from donations.services import donation_confirm
 from newsroom.logs import fingerprint
-from newsroom.models import AuditEntry
+from newsroom.models import AuditEntry, OutgoingEmail
 from tests.factories import (
     ArticleFactory,
     CampaignFactory,
@@ -230,6 +230,40 @@ def test_erasing_from_the_admin_asks_first_then_anonymizes_and_keeps_thread_and_
     audit_log = json.dumps(list(AuditEntry.objects.values("target_repr", "details")))
     assert "ana" not in audit_log.lower()  # the gift confirmed earlier was described by email
     assert CommenterRule.objects.filter(email="ana.rivas@example.org").exists()  # kept, said so
+
+
+def test_the_sites_email_to_the_person_is_exported_then_deleted_and_nobody_elses_kept(people):
+    def outgoing(recipients, subject, status=OutgoingEmail.Status.SENT):
+        return OutgoingEmail.objects.create(
+            purpose="comments.receipt",
+            recipients=recipients,
+            subject=subject,
+            body=f"Body of {subject}",
+            status=status,
+        )
+
+    outgoing(["ANA.RIVAS@example.org"], "Your comment is published")
+    outgoing(
+        ["ana.rivas@example.org"], "Waiting for the mail server", OutgoingEmail.Status.RETRYING
+    )
+    outgoing([BRUNO], "Your comment is published")
+    outgoing(["moderator@example.org", "bruno+ana.rivas@example.org"], "Comments waiting")
+    outgoing(["xana.rivas@example.org"], "Someone whose address contains hers")
+
+    exported = json.loads(run("personal_data", "export", ANA))["emails"]
+    assert [email["subject"] for email in exported] == [
+        "Your comment is published",
+        "Waiting for the mail server",
+    ]
+    assert exported[-1]["body"] == "Body of Waiting for the mail server"
+
+    assert "2 emails deleted" in run("personal_data", "erase", ANA, "--yes")
+    assert sorted(OutgoingEmail.objects.values_list("subject", flat=True)) == [
+        "Comments waiting",
+        "Someone whose address contains hers",
+        "Your comment is published",
+    ]
+    assert OutgoingEmail.objects.get(subject="Your comment is published").recipients == [BRUNO]
 
 
 def test_erasing_twice_changes_nothing_more_and_needs_yes_from_the_command(people):

@@ -41,7 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Erased: {erasure.comments} comments anonymized, "
             f"{erasure.donor_records} donor record anonymized, "
-            f"{erasure.donations} gifts kept without the donor's name."
+            f"{erasure.donations} gifts kept without the donor's name, "
+            f"{erasure.emails} emails deleted."
             if erasure
             else "Nothing held under this address: nothing changed."
         )
@@ -51,6 +52,6 @@ def _describe(found):
     return (
         f"Held under this address: {found['comments']} comments, "
         f"{found['donor_records']} donor record, {found['donations']} gifts, "
-        f"{found['recurring_gifts']} recurring gifts; kept as they are: "
+        f"{found['recurring_gifts']} recurring gifts, {found['emails']} emails; kept as they are: "
         f"{found['commenter_rules']} moderators' rules, {found['reports']} reports."
     )
