@@ -299,11 +299,15 @@ def test_only_superusers_and_staff_who_change_comments_and_donors_reach_the_page
     assert revenue_client.post(URL, {"email": ANA, "action": "export"}).status_code == 403
     assert moderator_client.post(URL, {"email": ANA, "action": "erase"}).status_code == 403
     assert Comment.objects.filter(author_name="Ana Rivas").exists()
+    link = f'<a href="{URL}">Personal data'
+    assert link not in text(moderator_client.get("/admin/"))
+    assert link not in text(revenue_client.get("/admin/"))
 
     desk = staff_member("privacy", "Moderators")
     desk.user_permissions.add(Permission.objects.get(codename="change_donor"))
     both = Client()
     both.force_login(desk)
+    assert link in text(both.get("/admin/"))
     assert "Export (JSON)" in text(both.get(URL))
 
 
