@@ -715,13 +715,23 @@ def bad(value):
     return value not in ("–", 0, "$0.00")
 
 
+KINDS = [
+    "article", "list", "search", "comment form", "comment post", "donate page", "donate post",
+    "test checkout", "thanks", "webhook", "admin sign-in", "admin queue", "admin approve",
+]  # fmt: skip
+
+
 def requests_table(log):
     by_kind = defaultdict(list)
     for kind, status, _at, ms, _path in log.requests:
         by_kind[kind].append((status, ms))
+        by_kind["all"].append((status, ms))
     lines = ["| requests | sent | 2xx/3xx | 4xx | 5xx | no answer | median ms | p95 ms |"]
     lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for kind, results in by_kind.items():
+    for kind in [*KINDS, "all"]:
+        results = by_kind[kind]
+        if not results:
+            continue
         statuses = [status for status, _ms in results]
         times = sorted(ms for _status, ms in results)
         lines.append(
@@ -733,6 +743,12 @@ def requests_table(log):
             f"| {statistics.median(times):.0f} | {times[math.ceil(len(times) * 0.95) - 1]:.0f} |"
         )
     return lines
+
+
+def during(log, start, end):
+    """Requests started while a part was down, and how many of them answered 5xx or not at all."""
+    inside = [status for _kind, status, at, _ms, _path in log.requests if start <= at < end]
+    return len(inside), sum(1 for status in inside if status is None or status >= 500)
 
 
 def main():
@@ -868,8 +884,15 @@ def main():
         f"{options.commenters}, donors {options.donors}, webhook senders "
         f"{options.webhook_senders}, moderator 1) against gunicorn (2 workers × 4 threads) "
         f"on PostgreSQL and Redis, email by db_worker to an SMTP sink. {faults}. "
-        f"Worker {'drained' if drained else 'NOT drained'} {drain_took:.0f} s after the traffic.\n"
+        f"Worker {'drained' if drained else 'NOT drained'} {drain_took:.0f} s after the traffic."
     )
+    for part, start, length in (
+        ("Redis", redis_at, redis_for),
+        ("the mail server", smtp_at, smtp_for),
+    ):
+        sent, failed = during(log, start, start + length)
+        print(f"While {part} was down: {sent} requests, {failed} answered 5xx or not at all.")
+    print()
     print("\n".join(requests_table(log)))
     print()
     print("| written | accepted by the site | stored | lost | doubled |")
