@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format serve bench clean
+.PHONY: run test lint format serve bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ test: $(VENV)/.dev .env lint
 
 bench: $(VENV)/.dev .env
 	$(BIN)/python bench/pages.py
+
+# 60 s of mixed traffic on PostgreSQL and a Redis of its own, through a Redis and a mail outage.
+soak: $(VENV)/.dev .env
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) staticfiles

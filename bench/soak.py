@@ -497,10 +497,11 @@ LOUD = ("WARNING", "ERROR", "CRITICAL")
 class Output:
     """A child process's stderr read as it comes (a full pipe would stall it), kept as lines."""
 
-    def __init__(self, stream):
-        self.lines = []
-        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
-        self.thread.start()
+    def __init__(self, stream=None, *, lines=None):
+        self.lines = [] if lines is None else lines
+        if stream is not None:
+            self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+            self.thread.start()
 
     def _read(self, stream):
         for line in iter(stream.readline, b""):
@@ -807,7 +808,7 @@ def main():
             )
         setup = manage_json(environment, SETUP)
         site = SiteServer(environment, workers=2, threads=4).start()
-        site_output = Output(site.process.stderr)
+        site_output = Output(lines=site.log)
         worker = subprocess.Popen(
             manage + ["db_worker", "--interval", "0.5", "--no-startup-delay"],
             cwd=ROOT,

@@ -238,6 +238,7 @@ class SiteServer:
     """
     The site served by gunicorn in its own processes, as in production, so a
     fault in one part meets the real request path (middleware, error pages).
+    Its log lines are read as they come into `log` (a full pipe would stall it).
     """
 
     def __init__(self, environment, *, workers=2, threads=4):
@@ -246,6 +247,7 @@ class SiteServer:
         self.workers = workers
         self.threads = threads
         self.process = None
+        self.log = []
 
     def start(self):
         self.process = subprocess.Popen(
@@ -263,8 +265,14 @@ class SiteServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         wait_until(lambda: accepts_connections(self.port), seconds=30, message="gunicorn")
         return self
+
+    def _read_log(self):
+        for line in iter(self.process.stderr.readline, b""):
+            self.log.append(line.decode("utf-8", "replace").rstrip("\n"))
 
     def stop(self):
         if self.process is not None:
@@ -274,8 +282,12 @@ class SiteServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-            self.errors = self.process.stderr.read().decode("utf-8", "replace")
+            self._reader.join(timeout=5)
             self.process = None
+
+    @property
+    def errors(self):
+        return "\n".join(self.log)
 
     def request(self, method, path, *, data=None, headers=None, timeout=15):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)

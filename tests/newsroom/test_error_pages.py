@@ -179,18 +179,6 @@ def test_a_bug_gets_the_error_page_and_one_log_line_with_the_request(reader, cap
 # the real driver's error through the real request path, on SQLite as well.
 
 
-def reading_log(server):
-    """The site's log lines as they come; gunicorn's pipe would fill up and block otherwise."""
-    lines = []
-
-    def drain():
-        for line in server.process.stderr:
-            lines.append(line.decode("utf-8", "replace"))
-
-    threading.Thread(target=drain, daemon=True).start()
-    return lines
-
-
 def json_events(lines, event):
     found = []
     for line in lines:
@@ -216,7 +204,7 @@ def unreachable_site(tmp_path_factory):
         )
         server = SiteServer(environment, workers=1, threads=2).start()
         servers.append(server)
-        return server, reading_log(server)
+        return server, server.log
 
     yield start
     for server in servers:

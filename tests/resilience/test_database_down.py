@@ -30,7 +30,6 @@ from tests.newsroom.test_error_pages import (
     assert_outage_headers,
     assert_site_page,
     json_events,
-    reading_log,
 )
 from tests.resilience.conftest import postgresql_url
 
@@ -87,7 +86,7 @@ def test_readers_get_the_outage_page_while_the_database_is_gone_and_pages_once_i
     pages, postgresql_proxy, serve
 ):
     server = serve(database_url=postgresql_url(postgresql_proxy.port), LOG_FORMAT="json")
-    log = reading_log(server)
+    log = server.log
     readers = Readers(server)
     assert {response.status for response in readers.read(pages)} == {200}
     article = readers.visit(pages[1])
