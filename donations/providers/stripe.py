@@ -7,6 +7,7 @@ from django.conf import settings
 from donations.models import Frequency
 from donations.money import format_money
 from donations.providers import ProviderRefused, ProviderUnavailable
+from donations.providers.guard import guard_for
 
 # Seconds a signature may be dated away from our clock, either way (Stripe's default).
 TOLERANCE = 300
@@ -67,7 +68,12 @@ class StripeProvider:
             params["mode"] = "subscription"
             price["recurring"] = {"interval": donation.frequency}
             params["subscription_data"] = {"metadata": metadata}
-        session = _create_session(params, idempotency_key)
+        # A slow Stripe must not hold every server thread (donations.providers.guard).
+        with guard_for(self.name, settings.STRIPE_API_BASE).checkout(
+            limit=settings.STRIPE_MAX_CONCURRENT_CHECKOUTS,
+            pause=settings.STRIPE_PAUSE_AFTER_FAILURE_SECONDS,
+        ):
+            session = _create_session(params, idempotency_key)
         donation.provider_session_id = session.id
         return session.url
 

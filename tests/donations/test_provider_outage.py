@@ -125,6 +125,8 @@ def stripe_api(settings):
     settings.STRIPE_API_BASE = f"http://127.0.0.1:{fake.port}"
     settings.STRIPE_CONNECT_TIMEOUT = settings.STRIPE_TIMEOUT = 0.3
     settings.STRIPE_MAX_NETWORK_RETRIES = 1
+    # Each try of the reader reaches Stripe here; test_provider_breaker covers the pause.
+    settings.STRIPE_PAUSE_AFTER_FAILURE_SECONDS = 0
     yield fake
     fake.down()
 
