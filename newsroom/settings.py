@@ -142,9 +142,9 @@ MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
 MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", default=60)
 MAIL_RETRY_MAX_SECONDS = env.int("MAIL_RETRY_MAX_SECONDS", default=3600)
 
-# Written to the database first, so sign-in works while Redis is down; newsroom.cache
-# forgets in Redis what a sign-out could not, once Redis is back (README: Redis outage).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# In the database alone: only staff have sessions (readers get none), and a copy in Redis
+# could outlive a sign-out made while Redis was unreachable (README: Redis outage).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Messages ride in a signed cookie: the default falls back to the session when they are
 # long, and a reader must never get a session row (README: personal data).
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -286,6 +286,10 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_CONNECT_TIMEOUT = env.float("STRIPE_CONNECT_TIMEOUT", default=3)
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# So that a slow Stripe cannot hold every server thread, each process lets this many
+# checkouts wait for it at once, and after it failed asks it nothing for this many seconds.
+STRIPE_MAX_CONCURRENT_CHECKOUTS = env.int("STRIPE_MAX_CONCURRENT_CHECKOUTS", default=2)
+STRIPE_PAUSE_AFTER_FAILURE_SECONDS = env.float("STRIPE_PAUSE_AFTER_FAILURE_SECONDS", default=30)
 # The local TEST MODE provider stands in for Stripe when no keys are set; it is
 # refused in production (DEBUG off) unless this says otherwise.
 DONATIONS_TEST_PROVIDER = env.bool("DONATIONS_TEST_PROVIDER", default=DEBUG)

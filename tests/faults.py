@@ -142,6 +142,9 @@ class TcpProxy:
     def stop(self):
         listener, self.listener = self.listener, None
         if listener is not None:
+            # Wakes the thread blocked in accept(); close() alone leaves the port listening.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self.lock:
             connections, self.connections = self.connections, set()

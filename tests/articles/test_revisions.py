@@ -86,7 +86,7 @@ def test_revision_list_stays_cheap(editor_client, django_assert_num_queries, cou
         article.title = f"Headline {number}"
         article.save()
         revision_record(article=article, by=None)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = editor_client.get(f"{CHANGELIST}{article.pk}/revisions/")
     assert response.content.decode().count("Restore this revision") == count - 1
 

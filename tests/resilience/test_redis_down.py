@@ -215,14 +215,14 @@ def test_a_sign_out_during_a_redis_cut_stays_signed_out_when_redis_is_back(
     static_root, database_url
 ):
     """
-    A cut keeps Redis's data, the signed-in session with it: cached_db would
-    serve it again to the old cookie. One worker, so the process that signed
-    out is the one asked next (another learns within its own next request).
+    A cut keeps Redis's data: a session kept in Redis too would be served
+    again to the old cookie once Redis is back. Sessions live in the database
+    alone, so the sign-out made during the cut holds.
     """
     run_on_site_database(database_url, SEED)
     with RedisServer() as own, TcpProxy(own.port) as proxy:
         site = serve_site(
-            static_root, database_url, f"redis://127.0.0.1:{proxy.port}/0?retry_after=1", workers=1
+            static_root, database_url, f"redis://127.0.0.1:{proxy.port}/0?retry_after=1", workers=2
         )
         try:
             staff = Browser(site)
@@ -243,7 +243,8 @@ def test_a_sign_out_during_a_redis_cut_stays_signed_out_when_redis_is_back(
             time.sleep(1.2)
             thief = Browser(site)
             thief.cookies = stolen
-            status, location, _ = thief.get("/admin/")
-            assert (status, location) == (302, "/admin/login/?next=/admin/")
+            for _ in range(10):  # whichever worker answers, and however often
+                status, location, _ = thief.get("/admin/")
+                assert (status, location) == (302, "/admin/login/?next=/admin/")
         finally:
             site.stop()
