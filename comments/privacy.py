@@ -9,12 +9,14 @@ the safe side; here it would hand one person's words to the holder of another ad
 """
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from comments.models import Comment, CommenterRule, Report
 from comments.sanitize import render_comment
+from comments.templatetags.comments import forget_rendered_discussions
 
 
 def _iso(moment):
@@ -80,11 +82,14 @@ def comment_anonymize(*, email) -> list[int]:
     replies of others stay in their thread, under a placeholder with no name,
     address or words of theirs. Rows already anonymized no longer match the
     email, so a second run changes nothing. `updated_at` moves, since the
-    article page caches each thread under its comments' last change.
+    article page caches each thread under its comments' last change; and
+    once committed, those articles' cached threads are deleted, which held
+    the person's name and words until they expired.
     Returns the ids changed, for the audit log's own references to them.
     """
-    comments = comments_by(email)
-    ids = list(comments.values_list("pk", flat=True))
+    rows = list(comments_by(email).values_list("pk", "article_id"))
+    ids = [pk for pk, _ in rows]
+    articles = {article_id for _, article_id in rows}
     placeholder = gettext("[removed at the author's request]")
     Comment.objects.filter(pk__in=ids).update(
         author_name=gettext("Deleted reader"),
@@ -100,6 +105,8 @@ def comment_anonymize(*, email) -> list[int]:
         user_agent="",
         updated_at=timezone.now(),
     )
+    if articles:
+        transaction.on_commit(lambda: forget_rendered_discussions(articles))
     return ids
 
 

@@ -109,6 +109,8 @@ def personal_data_erase(*, email, by=None) -> Erasure:
     rewrite the audit log's descriptions of those rows, which named them
     (`str()` of a gift shows the donor's email). One audit entry records the
     erasure; a second run finds nothing under the email and writes none.
+    Once committed, the caches that held the person are emptied by the apps
+    that fill them: the article pages' rendered threads and the supporters.
 
     Kept on purpose: moderators' standing rules about the address (a ban must
     outlive the banned person's request) and reports, which name an account.

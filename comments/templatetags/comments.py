@@ -50,12 +50,20 @@ def comment_thread(context, article):
     }
 
 
+def discussion_cache_key(article_id):
+    return f"comments:discussion:{article_id}"
+
+
 def rendered_discussion(article, thread, *, is_open):
     """
-    The featured picks and the thread as HTML, cached under a key made from
-    every shown comment's id and last change, so any edit, approval or
-    removal makes a new key and nothing stale is ever served. A reader whose
-    own unpublished comments are in the thread gets it rendered fresh.
+    The featured picks and the thread as HTML, cached under one key per
+    article: each language and open state keeps the digest of every shown
+    comment's id, last change and badges beside its HTML, and is rendered
+    again when the digest differs, so nothing stale is served and a changed
+    thread replaces the old HTML instead of leaving it stored beside the new.
+    One key per article is also what lets an erasure forget every copy of a
+    person's words (forget_rendered_discussions). A reader whose own
+    unpublished comments are in the thread gets it rendered fresh.
     """
     context = {
         "thread": thread,
@@ -66,13 +74,23 @@ def rendered_discussion(article, thread, *, is_open):
         return mark_safe(render_to_string("comments/includes/_discussion.html", context))
     state = ",".join(f"{c.pk}:{c.updated_at.timestamp()}:{c.badges}" for c in thread)
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    key = f"comments:discussion:{article.pk}:{get_language()}:{int(is_open)}:{digest}"
-    html = cache.get_or_set(
-        key,
-        lambda: render_to_string("comments/includes/_discussion.html", context),
-        timeout=DISCUSSION_CACHE_SECONDS,
-    )
+    key = discussion_cache_key(article.pk)
+    variant = f"{get_language()}:{int(is_open)}"
+    variants = cache.get(key) or {}
+    cached_digest, html = variants.get(variant, (None, None))
+    if cached_digest != digest:
+        html = render_to_string("comments/includes/_discussion.html", context)
+        cache.set(key, {**variants, variant: (digest, html)}, timeout=DISCUSSION_CACHE_SECONDS)
     return mark_safe(html)  # rendered by our own template from sanitized comments
+
+
+def forget_rendered_discussions(article_ids):
+    """
+    Delete the cached discussions of these articles in every language and
+    open state, for an erasure: the page would no longer serve the old HTML,
+    but the cache must not keep the person's name and words until it expires.
+    """
+    cache.delete_many([discussion_cache_key(pk) for pk in article_ids])
 
 
 def _reply_target(request, thread):
