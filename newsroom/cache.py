@@ -15,7 +15,7 @@ every call in that pause answers at once without touching the network. The
 first call after the pause tries again, so the cache is used again within
 seconds of Redis coming back, without a restart. What this process failed to
 set or delete meanwhile is then deleted there, so a value Redis kept through
-a network cut (a session signed out of, a supporter refunded) is not served.
+a network cut (a supporter refunded, a thread erased) is not served.
 
 CACHE_URL's query string tunes it, e.g.
 `redis://host:6379/0?socket_timeout=0.5&socket_connect_timeout=0.25&retry_after=5`.
