@@ -141,8 +141,8 @@ class RedisCache(DjangoRedisCache):
         """
         Delete what this process set or deleted while Redis was away, before
         anything else is read: Redis may have kept the old value (a network cut
-        loses nothing there), and must not serve it again, above all a session
-        its user has since signed out of.
+        loses nothing there), and must not serve it again: a supporter since
+        refunded, a thread since erased.
         """
         keys = self._outage.pending()
         if keys:
