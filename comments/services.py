@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Article
-from comments import tasks
+from comments import emails
 from comments.models import Comment, Report
 from comments.moderation import Decision, decide
 from newsroom import audit, throttle
@@ -140,7 +140,9 @@ def comment_post(
 ) -> Comment:
     """
     Store a reader's comment with the moderation policy's verdict, or raise
-    CommentRejected. Emails go out after the commit and can never undo it.
+    CommentRejected. Its emails (receipt, reply notice, the desk's digest) are
+    stored in the same transaction, so a comment is never kept without them;
+    they are sent after the commit and can never undo it.
     `email_verified` says the sender proved the address (signed in, or a
     browser that followed a link sent to it); the view decides, this trusts it.
     """
@@ -172,32 +174,23 @@ def comment_post(
         comment.save()
         comment.set_path()
         Comment.objects.filter(pk=comment.pk).update(path=comment.path)
+        emails.send_comment_receipt(comment)
+        _emails_for_new_text(comment)
         if comment.status == Comment.Status.APPROVED:
             comment_recount(article_ids=[article.pk])
-        transaction.on_commit(lambda: _after_posting(comment))
     return comment
 
 
-def _after_posting(comment):
-    tasks.send_comment_receipt.enqueue(comment.pk)
+def _emails_for_new_text(comment):
+    """
+    Text readers can now see tells the parent's author; held text tells the desk.
+    Called before the article is recounted, so that every service locks comment
+    rows before article rows and two of them cannot wait on each other.
+    """
     if comment.status == Comment.Status.APPROVED:
-        tasks.send_reply_notification.enqueue(comment.pk)
+        emails.send_reply_notification(comment)
     elif comment.status == Comment.Status.PENDING:
-        _tell_moderators()
-
-
-def _tell_moderators():
-    """
-    One email to the desk per COMMENTS_MODERATOR_EMAIL_MINUTES, however many
-    comments wait. With Redis down, one per process: the desk still hears of a
-    held comment, and a crowd's comments do not become an email each.
-    """
-    if throttle.claim_slot(
-        "comments:moderators-told",
-        seconds=settings.COMMENTS_MODERATOR_EMAIL_MINUTES * 60,
-        when_unavailable=throttle.PER_PROCESS,
-    ):
-        tasks.send_moderator_digest.enqueue()
+        emails.tell_moderators()
 
 
 class CommentChanged(Exception):
@@ -210,8 +203,9 @@ class CommentChanged(Exception):
 
 def comment_moderate(*, comments, status, by, reason="", seen_versions=None) -> list[Comment]:
     """
-    A moderator's decision on each comment, in one transaction. Authors of
-    held comments now approved are told, and so are readers awaiting replies.
+    A moderator's decision on each comment, in one transaction with the
+    emails it causes: authors of held comments now approved are told, and so
+    are readers awaiting replies.
 
     `seen_versions` ({id: version}) binds an approval to the text the moderator
     read: if any comment is missing from it or has changed since, nothing is
@@ -239,16 +233,11 @@ def comment_moderate(*, comments, status, by, reason="", seen_versions=None) -> 
             comment.save()
             audit.record(f"comment.{status}", actor=by, target=comment)
             changed.append((comment, was_pending))
+            if comment.status == Comment.Status.APPROVED:
+                if was_pending:
+                    emails.send_approval_notice(comment)
+                emails.send_reply_notification(comment)
         comment_recount(article_ids=[comment.article_id for comment, _ in changed])
-
-        def notify():
-            for comment, was_pending in changed:
-                if comment.status == Comment.Status.APPROVED:
-                    if was_pending:
-                        tasks.send_approval_notice.enqueue(comment.pk)
-                    tasks.send_reply_notification.enqueue(comment.pk)
-
-        transaction.on_commit(notify)
     return [comment for comment, _ in changed]
 
 
@@ -275,8 +264,8 @@ def comment_report(*, comment, reporter) -> bool:
                 reason=_("Reported by %d readers") % comment.report_count,
             )
             comment.save()
+            emails.tell_moderators()
             comment_recount(article_ids=[comment.article_id])
-            transaction.on_commit(_tell_moderators)
     return True
 
 
@@ -305,17 +294,10 @@ def comment_edit_by_author(*, comment, body) -> Comment:
             decision = Decision(Comment.Status.PENDING, comment.status_reason)
         comment.set_status(decision.status, decision.reason)
         comment.save()
+        _emails_for_new_text(comment)
         if comment.status == Comment.Status.APPROVED:
             comment_recount(article_ids=[comment.article_id])
-        transaction.on_commit(lambda: _after_editing(comment))
     return comment
-
-
-def _after_editing(comment):
-    if comment.status == Comment.Status.APPROVED:
-        tasks.send_reply_notification.enqueue(comment.pk)
-    elif comment.status == Comment.Status.PENDING:
-        _tell_moderators()
 
 
 def comment_withdraw(*, comment) -> None:
@@ -372,8 +354,8 @@ def comment_confirm_email(*, comment) -> Comment:
             comment.set_status(decision.status, decision.reason)
         comment.save()
         if comment.status == Comment.Status.APPROVED:
+            emails.send_reply_notification(comment)
             comment_recount(article_ids=[comment.article_id])
-            transaction.on_commit(lambda: tasks.send_reply_notification.enqueue(comment.pk))
     return comment
 
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donations import tasks
+from donations import emails
 from donations.badges import forget_supporters
 from donations.models import Donation, Donor, ProcessedEvent, Subscription, safe_utm
 from donations.providers import ProviderRefused, ProviderUnavailable, get_provider
@@ -231,7 +231,8 @@ def _show_latest_choice(donation, **shown):
 def donation_confirm(*, donation, payment_id=None, subscription_id=None, by=None):
     """
     The provider (or staff, for a manual method) says the gift is paid: the one
-    place a gift completes. Idempotent; the receipt goes out after the commit.
+    place a gift completes. Idempotent. The receipt is stored in the same
+    transaction, so a paid gift is never kept without it, and sent after the commit.
     """
     with transaction.atomic():
         donation = Donation.objects.select_for_update().select_related("donor").get(pk=donation.pk)
@@ -243,8 +244,8 @@ def donation_confirm(*, donation, payment_id=None, subscription_id=None, by=None
         _donor_learns(donation)
         action = "donation.marked_received" if donation.manual_method_id else "donation.completed"
         audit.record(action, actor=by, target=donation, amount=donation.amount)
+        emails.send_receipt(donation)
         transaction.on_commit(forget_supporters)
-        transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return True
 
 
@@ -279,7 +280,8 @@ def subscription_for(donation, provider_subscription_id):
 def donation_renewal(*, subscription, payment_id, amount, currency):
     """
     A recurring gift's later payment: a new completed gift, once per provider
-    payment, under the name and anonymity the reader chose when they started it.
+    payment, under the name and anonymity the reader chose when they started it,
+    with its receipt stored in the same transaction.
     """
     with transaction.atomic():
         first = subscription.donations.order_by("pk").first()
@@ -303,8 +305,8 @@ def donation_renewal(*, subscription, payment_id, amount, currency):
         if created:
             _donor_learns(donation)
             audit.record("donation.completed", target=donation, amount=donation.amount)
+            emails.send_receipt(donation)
             transaction.on_commit(forget_supporters)
-            transaction.on_commit(lambda: tasks.send_receipt.enqueue(donation.pk))
     return donation
 
 

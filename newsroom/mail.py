@@ -12,7 +12,6 @@ Staff see what failed in the admin ("Outgoing email") and can send it again.
 import logging
 from datetime import timedelta
 from email.utils import make_msgid
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import DNS_NAME, EmailMessage
@@ -47,9 +46,23 @@ def send_templated(template, context, to, *, headers=None, purpose):
         headers={"Message-ID": make_msgid(domain=DNS_NAME), **(headers or {})},
         next_attempt_at=timezone.now(),
     )
-    # Robust: if the queue cannot take the task, the row waits for send_queued_email.
-    transaction.on_commit(partial(deliver_email.enqueue, email.pk), robust=True)
+    _deliver_after_commit(email.pk)
     return email
+
+
+def _deliver_after_commit(email_id, task=None):
+    """
+    Queue the delivery once the caller's transaction commits. Robust: if the
+    queue cannot take the task, the row stays due for `send_queued_email`, and
+    the request that caused the email still succeeds. A named function, not a
+    functools.partial: Django names the callback when it logs that failure, and
+    a partial has no name, which would turn the logged failure into an error.
+    """
+
+    def enqueue_delivery():
+        (task or deliver_email).enqueue(email_id)
+
+    transaction.on_commit(enqueue_delivery, robust=True)
 
 
 def _retry_policy():
@@ -97,8 +110,7 @@ def deliver_email(email_id):
 def _schedule(email):
     """The next attempt, through the queue when it can wait; otherwise the sweeper's."""
     if deliver_email.get_backend().supports_defer:
-        later = deliver_email.using(run_after=email.next_attempt_at)
-        transaction.on_commit(partial(later.enqueue, email.pk), robust=True)
+        _deliver_after_commit(email.pk, deliver_email.using(run_after=email.next_attempt_at))
 
 
 def _log_failure(email, error):
@@ -127,7 +139,7 @@ def send_again(emails):
         for email in chosen:
             email.send_again(now=now)
             email.save(update_fields=["status", "next_attempt_at"])
-            transaction.on_commit(partial(deliver_email.enqueue, email.pk), robust=True)
+            _deliver_after_commit(email.pk)
     return len(chosen)
 
 

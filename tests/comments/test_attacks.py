@@ -20,7 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from comments import services, tasks
+from comments import emails, services
 from comments.models import Comment, ModerationRules
 from comments.tokens import manage_token
 from newsroom.models import AuditEntry
@@ -1084,7 +1084,7 @@ def test_a_name_written_without_the_form_is_stored_on_one_line_and_mailed_so(
     reply.refresh_from_db()
     assert reply.author_name == PHISHING_NAME.replace("\n", " ")
     with django_capture_on_commit_callbacks(execute=True):
-        tasks.send_reply_notification.enqueue(reply.pk)
+        emails.send_reply_notification(reply)
     (message,) = mail.outbox
     assert message.subject == (
         "Newsroom Security Your account will be closed: https://evil.example/login "
