@@ -12,12 +12,7 @@ import socket
 import threading
 import time
 
-import pytest
-
 from tests.resilience.test_redis_down import Browser, read, run_on_site_database
-
-# Sixteen donors writing their gifts at once: SQLite answers most with "database is locked".
-pytestmark = pytest.mark.postgresql
 
 DONORS = 16
 WORKERS = 2  # SiteServer's, each with 4 threads
