@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
-from comments import services
+from comments import emails, services
 from comments.models import Comment
 from newsroom import throttle
 from newsroom.logs import fingerprint
@@ -133,5 +133,5 @@ def test_moderators_hear_once_per_window_while_redis_is_down(
         )
         comment.save()
         with django_capture_on_commit_callbacks(execute=True):
-            services._tell_moderators()
+            emails.tell_moderators()
     assert [message.to for message in mail.outbox] == [["desk@example.org"]]

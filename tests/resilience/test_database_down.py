@@ -23,6 +23,7 @@ from django.db import OperationalError, connection
 from articles.models import Article
 from comments.models import Comment
 from comments.services import comment_post
+from newsroom.models import OutgoingEmail
 from tests.factories import ArticleFactory, CommentFactory
 from tests.faults import wait_until
 from tests.newsroom.test_error_pages import (
@@ -209,13 +210,14 @@ def cut_after(proxy, count):
     return wrapper, written
 
 
-@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6, 7])
 def test_a_comment_cut_off_half_way_through_its_write_leaves_nothing(postgresql_proxy, count):
     """
-    Posting an approved comment writes the comment, its place in the thread, then
-    locks and recounts the article: `count` of those five statements run, then
-    the connection is gone (after the fifth, the commit is what fails). What was
-    written before the cut must not survive it.
+    Posting an approved comment writes the comment, its place in the thread, its
+    receipt in the outbox (after reading the site's domain for the link), then
+    locks and recounts the article: `count` of those seven statements run, then
+    the connection is gone (after the seventh, the commit is what fails). What
+    was written before the cut must not survive it, the receipt included.
     """
     # A regular: approved before under this name and address, so this one is approved too.
     CommentFactory(author_name="Ana", author_email="ana@example.org")
@@ -238,6 +240,7 @@ def test_a_comment_cut_off_half_way_through_its_write_leaves_nothing(postgresql_
 
     assert not Comment.objects.filter(article=article).exists()
     assert Article.objects.get(pk=article.pk).comment_count == 0
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_the_same_comment_uncut_is_stored_and_counted(transactional_db):
