@@ -3,7 +3,7 @@ What the comments app holds about one person, by email, for their export and
 erasure (newsroom.privacy joins it with the other apps), and the routine
 erasure of commenters' network details once they are no longer needed.
 
-An address matches case-insensitively and otherwise exactly: `comments.tasks.mailbox`
+An address matches case-insensitively and otherwise exactly: `comments.emails.mailbox`
 merges `+tags` and Gmail dots only to count receipts, where merging too much is
 the safe side; here it would hand one person's words to the holder of another address.
 """

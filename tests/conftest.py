@@ -16,17 +16,35 @@ def pytest_collection_modifyitems(config, items):
     """
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker is not None and marker.kwargs.get("transaction"):
+        marked = marker is not None and marker.kwargs.get("transaction")
+        if not marked and not {"transactional_db", "live_server"} & set(item.fixturenames):
+            continue
+        if marked:
             restored = pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True})
             item.add_marker(restored, append=False)
-        elif {"transactional_db", "live_server"} & set(item.fixturenames):
-            item.fixturenames.append("django_db_serialized_rollback")
+        item.fixturenames.insert(0, "django_db_serialized_rollback")
     if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
     kept = [item for item in items if item.get_closest_marker("postgresql") is None]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """
+    Django keeps the migrated data it saved for serialized rollback on the
+    connection object; once Playwright's event loop runs, the test's thread
+    gets other connection objects, without it. Kept on their class, every
+    connection has it: each transactional test restores it, none recreates
+    content types over it.
+    """
+    from django.db import connections
+
+    for connection in connections.all():
+        if hasattr(connection, "_test_serialized_contents"):
+            type(connection)._test_serialized_contents = connection._test_serialized_contents
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 import re
-from importlib import import_module
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from playwright.sync_api import expect
 
@@ -17,15 +17,6 @@ def _human_speed_is_fine(settings):
     """People take seconds to write; the browser here takes milliseconds."""
     settings.COMMENTS_FORM_MIN_SECONDS = 0
     settings.COMMENTS_FLOOD_SECONDS = 0
-
-
-def moderators_group():
-    """Made again as its data migration makes it: transactional tests empty the database."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
-    import_module("comments.migrations.0002_moderators_group").create_moderators_group(apps, None)
-    return Group.objects.get(name="Moderators")
 
 
 def test_comment_from_posting_through_moderation_to_a_reply(site, page, browser, django_user_model):
@@ -57,7 +48,7 @@ def test_comment_from_posting_through_moderation_to_a_reply(site, page, browser,
     moderator = django_user_model.objects.create_user(
         "desk", "desk@example.org", "s3cret-pass!", is_staff=True
     )
-    moderator.groups.add(moderators_group())
+    moderator.groups.add(Group.objects.get(name="Moderators"))
     desk = browser.new_context().new_page()
     desk.goto(f"{site.url}/admin/")
     desk.get_by_label("Username").fill("desk")

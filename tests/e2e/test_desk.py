@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_editor import choose_in_autocomplete, editors_group
+from tests.e2e.test_editor import choose_in_autocomplete
 from tests.factories import AuthorFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +20,6 @@ def sign_in(browser, site, username, password):
 def test_writer_submits_editor_compares_publishes_and_corrects(site, browser, django_user_model):
     from django.contrib.auth.models import Group
 
-    editors_group()  # makes the Contributors group too, as its migration does
     SectionFactory(name="Politics", slug="politics")
     AuthorFactory(name="Ana Rivas", slug="ana-rivas")
     writer = django_user_model.objects.create_user(

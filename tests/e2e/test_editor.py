@@ -1,8 +1,8 @@
 import re
 from datetime import timedelta
-from importlib import import_module
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -10,18 +10,6 @@ from articles.models import Article
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def editors_group():
-    """
-    The group as its data migration makes it. Transactional tests empty the
-    database after each test, so the migration's rows are made again here.
-    """
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
-    import_module("articles.migrations.0011_contributors_group").create_groups(apps, None)
-    return Group.objects.get(name="Editors")
 
 
 def choose_in_autocomplete(page, select_id, label):
@@ -37,7 +25,7 @@ def signed_in_editor(site, page, django_user_model):
     user = django_user_model.objects.create_user(
         "desk", "desk@example.org", "s3cret-pass!", is_staff=True
     )
-    user.groups.add(editors_group())
+    user.groups.add(Group.objects.get(name="Editors"))
     page.goto(f"{site.url}/admin/")
     page.get_by_label("Username").fill("desk")
     page.get_by_label("Password").fill("s3cret-pass!")

@@ -252,12 +252,13 @@ def test_the_sites_email_to_the_person_is_exported_then_deleted_and_nobody_elses
 
     exported = json.loads(run("personal_data", "export", ANA))["emails"]
     assert [email["subject"] for email in exported] == [
+        "Thank you for supporting Newsroom",  # the receipt stored when her gift was confirmed
         "Your comment is published",
         "Waiting for the mail server",
     ]
     assert exported[-1]["body"] == "Body of Waiting for the mail server"
 
-    assert "2 emails deleted" in run("personal_data", "erase", ANA, "--yes")
+    assert "3 emails deleted" in run("personal_data", "erase", ANA, "--yes")
     assert sorted(OutgoingEmail.objects.values_list("subject", flat=True)) == [
         "Comments waiting",
         "Someone whose address contains hers",
