@@ -1,4 +1,3 @@
-import hashlib
 import logging
 from datetime import timedelta
 
@@ -78,7 +77,7 @@ def take_flood_slot(*, email, ip_address):
     senders = [f"email:{email.strip().lower()}"] + ([f"ip:{network}"] if network else [])
     taken = []
     for sender in senders:
-        key = f"comments:flood:{hashlib.sha256(sender.encode()).hexdigest()[:32]}"
+        key = f"comments:flood:{fingerprint(sender)}"
         if not throttle.claim_slot(key, seconds=seconds, when_unavailable=throttle.PER_PROCESS):
             throttle.release_slots(taken)  # a refused post keeps no slot
             logger.warning(

@@ -1,4 +1,3 @@
-import hashlib
 import logging
 
 from django.conf import settings
@@ -44,7 +43,7 @@ def _check_attempts(*, ip_address, email):
     number of processes, and donors keep giving.
     """
     network = network_of(ip_address)  # an IPv6 /64 is one sender
-    pair = hashlib.sha256(f"{email.strip().lower()} {network}".encode()).hexdigest()
+    pair = fingerprint(f"{email.strip().lower()} {network}")
     limits = [
         (
             "address",

@@ -9,9 +9,11 @@ reach Sentry only when SENTRY_DSN is set.
 import gzip
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -230,6 +232,33 @@ def test_the_served_site_answers_every_page_with_the_outage_page(unreachable_sit
     ]
     assert all("OperationalError" in e["error"] for e in events)
     assert not [line for line in log if "Traceback" in line]
+
+
+def test_a_database_that_never_answers_gives_the_outage_page_not_a_hung_request(
+    tmp_path_factory,
+):
+    """A server that takes the connection and says nothing, as a hung or half-dead host does."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel accepts; nobody ever reads or answers
+    environment = production_environment(
+        database_url=f"postgres://postgres@127.0.0.1:{silent.getsockname()[1]}/newsroom",
+        cache_url="locmemcache://site",
+        static_root=collected_static(tmp_path_factory.mktemp("static")),
+        DATABASE_CONNECT_TIMEOUT=2,
+    )
+    server = SiteServer(environment, workers=1, threads=2).start()
+    try:
+        started = time.monotonic()
+        response = server.get("/", timeout=20)
+        waited = time.monotonic() - started
+    finally:
+        server.stop()
+        silent.close()
+    assert response.status == 503
+    assert_outage_headers(response.headers)
+    assert_site_page(response.text, OUTAGE_HEADING)
+    assert waited < 10, f"the reader waited {waited:.1f} s"
 
 
 # Sentry, only when SENTRY_DSN is set.
