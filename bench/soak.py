@@ -52,7 +52,6 @@ from tests.faults import (  # noqa: E402
     production_environment,
 )
 
-DATABASE = "newsroom_soak"
 # Every address the soak writes with, so its rows are told from the demo's.
 DOMAIN = "soak.example"
 CAMPAIGN = "keep-the-lights-on"
@@ -762,6 +761,11 @@ def main():
     parser.add_argument(
         "--drain-seconds", type=float, default=180, help="bound on the worker's drain"
     )
+    parser.add_argument(
+        "--database",
+        default="newsroom_soak",
+        help="PostgreSQL database on 127.0.0.1 to drop and create for the run (kept afterwards)",
+    )
     options = parser.parse_args()
     seconds = options.seconds
     redis_at, redis_for = seconds / 3, seconds / 12
@@ -769,7 +773,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as scratch:
         print("Building the site: database, demo content, static files …", file=sys.stderr)
-        database_url = fresh_postgres_database(DATABASE)
+        database_url = fresh_postgres_database(options.database)
         redis = RedisServer().start()
         sink = SmtpSink().start()
         environment = production_environment(
