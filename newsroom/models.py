@@ -79,6 +79,12 @@ class WordPressImportRecord(models.Model):
         return f"{self.base_site_url} ({self.imported_at:%Y-%m-%d %H:%M})"
 
 
+INTERRUPTED_WHILE_SENDING = _(
+    "Interrupted while sending: it may have been delivered. "
+    "Check with the recipient before sending again."
+)
+
+
 class OutgoingEmailQuerySet(models.QuerySet):
     def due(self, now):
         """Waiting to be sent and its time has come: what a worker or the sweeper may send now."""
@@ -86,6 +92,13 @@ class OutgoingEmailQuerySet(models.QuerySet):
             status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRYING],
             next_attempt_at__lte=now,
         )
+
+    def interrupted(self, now):
+        """
+        Claimed for sending and still not sent or failed after the claim's
+        deadline: its worker died, or lost the database, in the middle of it.
+        """
+        return self.filter(status=OutgoingEmail.Status.SENDING, next_attempt_at__lt=now)
 
     def addressed_to(self, email):
         """Email to `email`, its case aside; the database narrows by text, Python decides."""
@@ -124,6 +137,7 @@ class OutgoingEmail(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
         SENT = "sent", _("sent")
         RETRYING = "retrying", _("retrying")
         FAILED = "failed", _("failed")
@@ -154,6 +168,29 @@ class OutgoingEmail(models.Model):
     def __str__(self):
         return f"{self.subject} → {', '.join(self.recipients)} ({self.get_status_display()})"
 
+    def claim(self, *, deadline):
+        """
+        Taken by one worker, in a committed transaction before it talks to the
+        mail server, so that no other worker, sweeper or staff action sends it
+        meanwhile; `deadline` is when it counts as interrupted.
+        """
+        if self.status not in (self.Status.QUEUED, self.Status.RETRYING):
+            raise ValueError(
+                f"Only a queued or retrying email can be sent, not a {self.status} one."
+            )
+        self.status = self.Status.SENDING
+        self.next_attempt_at = deadline
+
+    def mark_interrupted(self):
+        """
+        Its sending was cut after the claim: the server may have taken it. It is
+        not sent again by itself, which could send it twice; staff decide.
+        """
+        self.attempts += 1
+        self.status = self.Status.FAILED
+        self.next_attempt_at = None
+        self.last_error = str(INTERRUPTED_WHILE_SENDING)
+
     def mark_sent(self, *, now):
         self.status = self.Status.SENT
         self.sent_at = now
@@ -179,5 +216,7 @@ class OutgoingEmail(models.Model):
         """Due at once, whatever the schedule said; a failed one gets one more attempt."""
         if self.status == self.Status.SENT:
             raise ValueError("This email was sent; sending it again would send it twice.")
+        if self.status == self.Status.SENDING:
+            raise ValueError("This email is being sent; sending it again could send it twice.")
         self.status = self.Status.RETRYING
         self.next_attempt_at = now

@@ -15,13 +15,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
 from newsroom.logs import fingerprint
 from newsroom.mail import deliver_email, send_templated
-from newsroom.models import OutgoingEmail
+from newsroom.models import INTERRUPTED_WHILE_SENDING, OutgoingEmail
 from tests.factories import DonationFactory
 from tests.faults import SmtpSink, free_port
 
@@ -204,7 +204,34 @@ class HeldSmtpSink(SmtpSink):
         return await super().handle_DATA(server, session, envelope)
 
 
-@pytest.mark.postgresql
+class SlowToAnswerSmtpSink(SmtpSink):
+    """
+    Stores each message (to `slow_for`, if given), then keeps its sender
+    waiting for the 250 until `answer` is set: the window in which a sender cut
+    off (killed, its database gone) has handed over the email without learning
+    that it did.
+    """
+
+    def __init__(self, port=None, *, slow_for=None):
+        super().__init__(port)
+        self.slow_for = slow_for
+        self.stored = threading.Event()
+        self.answer = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.slow_for not in (None, *envelope.rcpt_tos):
+            return reply
+        self.stored.set()
+        while not self.answer.is_set():
+            await asyncio.sleep(0.01)
+        return reply
+
+    def stop(self):
+        self.answer.set()
+        super().stop()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_deliveries_of_one_email_at_once_send_it_once(mail_server_down):
     email = OutgoingEmail.objects.create(
@@ -236,6 +263,108 @@ def test_two_deliveries_of_one_email_at_once_send_it_once(mail_server_down):
     assert finished_while_first_was_sending
     assert results == {"first": OutgoingEmail.Status.SENT, "second": None}
     assert len(sink.messages) == 1
+
+
+# Cut between the server's taking an email and its row recording it: never sent twice.
+
+
+def refuse_recording_it_sent(execute, sql, params, many, context):
+    """The database is gone just after the mail server said 250 (a proxy cut: tests/resilience)."""
+    if sql.startswith('UPDATE "newsroom_outgoingemail"') and '"sent_at"' in sql:
+        raise OperationalError("server closed the connection unexpectedly")
+    return execute(sql, params, many, context)
+
+
+def uncertain_records(caplog):
+    return [r for r in caplog.records if getattr(r, "event", "") == "mail.delivery_uncertain"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_sent_but_not_recorded_is_failed_for_staff_not_sent_again(
+    mail_server_down, database_tasks, revenue_client, caplog
+):
+    email = queue_receipt()
+    with SmtpSink(port=mail_server_down) as sink:
+        with connection.execute_wrapper(refuse_recording_it_sent):
+            run_worker()
+        assert len(sink.messages) == 1
+        email.refresh_from_db()
+        assert email.status == OutgoingEmail.Status.SENDING
+        sending = revenue_client.get(f"{CHANGELIST}?status__exact=sending").content.decode()
+        assert '<td class="field-status">sending</td>' in sending
+        assert "luisa@example.org" in sending
+
+        # Before its deadline the sending may still be going on: left alone.
+        call_command("send_queued_email")
+        run_worker()
+        email.refresh_from_db()
+        assert email.status == OutgoingEmail.Status.SENDING and not uncertain_records(caplog)
+
+        with time_machine.travel(email.next_attempt_at + timedelta(seconds=1), tick=False):
+            call_command("send_queued_email")
+            call_command("send_queued_email")
+            run_worker()
+        assert len(sink.messages) == 1
+        email.refresh_from_db()
+        assert email.status == OutgoingEmail.Status.FAILED and email.attempts == 1
+        assert email.last_error == (
+            "Interrupted while sending: it may have been delivered. "
+            "Check with the recipient before sending again."
+        )
+        (record,) = uncertain_records(caplog)
+        assert record.levelno == logging.ERROR
+        assert (record.purpose, record.email_id) == ("donations.receipt", email.pk)
+        assert record.recipient == fingerprint("luisa@example.org")
+        assert "luisa" not in record.getMessage() and "luisa" not in str(vars(record))
+
+        page = revenue_client.get(CHANGELIST).content.decode()
+        assert "Outgoing email: 1 failed to send" in page
+        assert str(INTERRUPTED_WHILE_SENDING) in page.replace("&#x27;", "'")
+        # Staff checked with the donor, who has no receipt: sent again, on purpose.
+        revenue_client.post(
+            CHANGELIST, {"action": "send_again_now", "_selected_action": [email.pk]}
+        )
+        run_worker()
+    first, second = sink.messages
+    assert first["Message-ID"] == second["Message-ID"] == email.headers["Message-ID"]
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.SENT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_that_outlasts_its_deadline_is_recorded_sent_after_all(mail_server_down, caplog):
+    email = OutgoingEmail.objects.create(
+        purpose="donations.receipt",
+        recipients=["luisa@example.org"],
+        subject="Thank you",
+        body="Receipt",
+        next_attempt_at=timezone.now(),
+    )
+    results = {}
+
+    def deliver():
+        try:
+            results["status"] = deliver_email.call(email.pk)
+        finally:
+            connection.close()
+
+    with SlowToAnswerSmtpSink(port=mail_server_down) as sink:
+        sender = threading.Thread(target=deliver)
+        sender.start()
+        assert sink.stored.wait(10), "the delivery never reached the server"
+        email.refresh_from_db()
+        with time_machine.travel(email.next_attempt_at + timedelta(seconds=1), tick=False):
+            call_command("send_queued_email")
+            email.refresh_from_db()
+            assert email.status == OutgoingEmail.Status.FAILED
+            sink.answer.set()
+            sender.join(10)
+    assert results == {"status": OutgoingEmail.Status.SENT}
+    assert len(sink.messages) == 1
+    email.refresh_from_db()
+    # The server's 250 came after all: staff are not asked to send it again.
+    assert email.status == OutgoingEmail.Status.SENT and not email.last_error
+    assert len(uncertain_records(caplog)) == 1
 
 
 # Staff: the list, who sees what, and "Send again now".

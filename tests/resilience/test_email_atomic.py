@@ -3,17 +3,21 @@ An email is stored in the outbox in the same transaction as the write that
 causes it, so a database failure between the two cannot keep one without the
 other: the comment without its private link, the paid gift without its
 receipt (an outside review lost both by cutting the database just after the
-commit). And a stored email whose delivery task is lost, or whose worker dies
-mid-send, is sent by `manage.py send_queued_email`, once.
+commit). A stored email whose delivery task is lost is sent by `manage.py
+send_queued_email`, once. One whose sending was cut after the mail server took
+it (the worker killed, its database gone) is never sent again by itself: it is
+marked failed, "may have been delivered", and staff decide.
 """
 
 import re
-import socket
+import signal
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.test import Client
@@ -28,7 +32,13 @@ from tests.donations.test_webhooks import pending_gift, session
 from tests.factories import ArticleFactory
 from tests.faults import ROOT, SmtpSink, production_environment, wait_until
 from tests.newsroom.test_error_pages import OUTAGE_HEADING
-from tests.newsroom.test_outbox import database_tasks, mail_server_down, run_worker
+from tests.newsroom.test_outbox import (
+    CHANGELIST,
+    SlowToAnswerSmtpSink,
+    database_tasks,
+    mail_server_down,
+    run_worker,
+)
 from tests.resilience.conftest import postgresql_url
 
 # Fixtures, used by name below.
@@ -254,74 +264,110 @@ def test_an_email_whose_task_was_never_queued_is_sent_once_by_the_sweeper(
     assert email.status == OutgoingEmail.Status.SENT and email.attempts == 0
 
 
-class SilentMailServer:
-    """Takes connections and never answers: a send through it hangs until it times out."""
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.connections = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                self.connections.append(self.listener.accept()[0])
-            except OSError:
-                return
-
-    def close(self):
-        self.listener.close()
-        for held in self.connections:
-            held.close()
-
-
-@pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_an_email_whose_worker_died_mid_send_is_sent_once_by_the_sweeper(
-    article, comment_data, database_tasks, mail_server_down, static_root
-):
-    assert post_comment(reader(), article, comment_data).status_code == 302
-    email = OutgoingEmail.objects.get(purpose="comments.receipt")
-    silent = SilentMailServer()
-    worker = subprocess.Popen(
+def start_worker(*, database_url, mail_port, static_root):
+    """The production `db_worker` in its own process, sending by SMTP to `mail_port`."""
+    return subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
         cwd=ROOT,
         env=production_environment(
-            database_url=postgresql_url(),
+            database_url=database_url,
             cache_url="locmemcache://worker",
             static_root=static_root,
             TASKS_BACKEND="database",
-            EMAIL_URL=f"smtp://127.0.0.1:{silent.port}",
+            EMAIL_URL=f"smtp://127.0.0.1:{mail_port}",
             EMAIL_TIMEOUT=60,
         ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        wait_until(lambda: silent.connections, seconds=30, message="the worker to start sending")
-        with SmtpSink(port=mail_server_down) as sink:
-            # The worker holds the row while it sends: the sweeper leaves it alone.
-            call_command("send_queued_email")
-            assert not sink.messages
-            worker.kill()
-            worker.wait(timeout=10)
-            # Its lock went with its connection: the next sweep sends the email.
-            wait_until(
-                lambda: call_command("send_queued_email") or sink.messages,
-                seconds=10,
-                message="the sweeper to send the dead worker's email",
-            )
-            call_command("send_queued_email")
-            run_worker()
-    finally:
-        worker.kill()
-        worker.wait(timeout=10)
-        silent.close()
-    (receipt,) = sink.messages
-    assert receipt["To"] == "rosa@example.org"
+
+
+def assert_failed_not_sent_again_then_sent_by_staff(email, sink, moderator_client):
+    """
+    The sweeper before and after the interrupted send's deadline, then staff:
+    the copy the server already holds is the only one until staff send another.
+    """
+
+    def copies():
+        return [m for m in sink.messages if m["Message-ID"] == email.headers["Message-ID"]]
+
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.SENDING
+    call_command("send_queued_email")
+    run_worker()
+    assert len(copies()) == 1
+
+    with time_machine.travel(email.next_attempt_at + timedelta(seconds=1), tick=False):
+        call_command("send_queued_email")
+        run_worker()
+    assert len(copies()) == 1
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.FAILED
+    assert email.last_error == (
+        "Interrupted while sending: it may have been delivered. "
+        "Check with the recipient before sending again."
+    )
+    assert "Outgoing email: 1 failed to send" in moderator_client.get(CHANGELIST).content.decode()
+
+    moderator_client.post(CHANGELIST, {"action": "send_again_now", "_selected_action": [email.pk]})
+    run_worker()
+    first, second = copies()
+    assert first["To"] == second["To"] == "rosa@example.org"
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.SENT
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_email_whose_worker_was_killed_after_the_server_took_it_is_not_sent_twice(
+    article, comment_data, database_tasks, mail_server_down, static_root, moderator_client
+):
+    assert post_comment(reader(), article, comment_data).status_code == 302
+    email = OutgoingEmail.objects.get(purpose="comments.receipt")
+    with SlowToAnswerSmtpSink(port=mail_server_down, slow_for="rosa@example.org") as sink:
+        worker = start_worker(
+            database_url=postgresql_url(), mail_port=sink.port, static_root=static_root
+        )
+        try:
+            assert sink.stored.wait(30), "the worker never reached the mail server"
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        finally:
+            worker.kill()
+            worker.wait(timeout=10)
+        sink.answer.set()
+        assert_failed_not_sent_again_then_sent_by_staff(email, sink, moderator_client)
     # The dead worker's task is never finished; the email did not depend on it.
-    (task,) = DBTaskResult.objects.all()
-    assert task.status == "RUNNING" and task.args_kwargs["args"] == [email.pk]
+    (task,) = DBTaskResult.objects.filter(status="RUNNING")
+    assert task.args_kwargs["args"] == [email.pk]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_email_whose_worker_lost_the_database_after_the_server_took_it_is_not_sent_twice(
+    article,
+    comment_data,
+    database_tasks,
+    mail_server_down,
+    static_root,
+    moderator_client,
+    postgresql_proxy,
+):
+    assert post_comment(reader(), article, comment_data).status_code == 302
+    email = OutgoingEmail.objects.get(purpose="comments.receipt")
+    with SlowToAnswerSmtpSink(port=mail_server_down, slow_for="rosa@example.org") as sink:
+        worker = start_worker(
+            database_url=postgresql_url(postgresql_proxy.port),
+            mail_port=sink.port,
+            static_root=static_root,
+        )
+        try:
+            assert sink.stored.wait(30), "the worker never reached the mail server"
+            postgresql_proxy.stop()
+            sink.answer.set()
+            # It learns of the 250 with no database to record it in, and gives up.
+            assert worker.wait(timeout=30) != 0
+        finally:
+            worker.kill()
+            worker.wait(timeout=10)
+        assert_failed_not_sent_again_then_sent_by_staff(email, sink, moderator_client)
