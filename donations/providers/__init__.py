@@ -17,6 +17,14 @@ class ProviderUnavailable(Exception):
     """
 
 
+class KeysSpent(ProviderUnavailable):
+    """
+    The provider answered, but only with failures it saved under every key this
+    gift may use: the reader is told to try again like in an outage, while the
+    provider, which is answering, is not paused for other donors.
+    """
+
+
 class ProviderRefused(Exception):
     """
     The provider refused the checkout as we asked for it (a 4xx): sent again

@@ -20,7 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from donations.providers import ProviderRefused, ProviderUnavailable
+from donations.providers import KeysSpent, ProviderRefused, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,11 @@ class CheckoutGuard:
         trial = self._admit(limit)
         try:
             yield
+        except (KeysSpent, ProviderRefused):
+            self._answered()
+            raise
         except ProviderUnavailable as failure:
             self._failed(failure, trial=trial, pause=pause)
-            raise
-        except ProviderRefused:
-            self._answered()
             raise
         else:
             self._answered()

@@ -1,4 +1,5 @@
 import json
+import random
 import time
 
 import stripe
@@ -6,7 +7,7 @@ from django.conf import settings
 
 from donations.models import Frequency
 from donations.money import format_money
-from donations.providers import ProviderRefused, ProviderUnavailable
+from donations.providers import KeysSpent, ProviderRefused, ProviderUnavailable
 from donations.providers.guard import guard_for
 
 # Seconds a signature may be dated away from our clock, either way (Stripe's default).
@@ -19,13 +20,13 @@ def client():
     """
     Stripe's library waits 80 seconds by default, longer than a server worker
     lives (gunicorn's default timeout is 30), so a slow Stripe would become our
-    500. Its retries go out under the same idempotency key, so Stripe makes at
-    most one checkout however many arrive.
+    500. It never sends a request again itself: _send does, under the same
+    idempotency key, so Stripe makes at most one checkout however many arrive.
     """
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses={"api": settings.STRIPE_API_BASE},
-        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        max_network_retries=0,
         http_client=stripe.RequestsClient(
             timeout=(settings.STRIPE_CONNECT_TIMEOUT, settings.STRIPE_TIMEOUT)
         ),
@@ -130,19 +131,51 @@ def _create_session(params, idempotency_key):
     Every try for one gift goes out under its own key, so a retry after a lost
     answer gets the session Stripe already made, never a second one. But Stripe
     keeps a 5xx it answered under a key for a day and replays it to every retry:
-    that key can never succeed again, so the next is used. A session that may
-    have been made under a spent key is harmless: no reader was ever sent to it.
+    a key whose first send in this try is such a replay was spent by an earlier
+    try of the reader, and the next key is used. A session that may have been
+    made under a spent key is harmless: no reader was ever sent to it.
     """
     for number in range(1, KEYS_PER_CHECKOUT + 1):
         key = idempotency_key if number == 1 else f"{idempotency_key}-{number}"
         try:
+            return _send(params, key)
+        except _SpentKey:
+            continue
+    # Stripe answered, with old failures only: no outage, so no pause for other donors.
+    raise KeysSpent(f"Stripe replayed a failure under all {KEYS_PER_CHECKOUT} keys")
+
+
+class _SpentKey(Exception):
+    """Stripe replayed, to this try's first send under the key, a 5xx it saved there before."""
+
+
+def _send(params, key):
+    """
+    Stripe's answer under one key, sent again after a failure Stripe may not
+    have saved, at most STRIPE_MAX_NETWORK_RETRIES times. Stripe's library is
+    told not to resend: a saved 5xx replayed to its own resend would look like
+    a key spent before, and one try of the reader would spend every key.
+    """
+    retries = settings.STRIPE_MAX_NETWORK_RETRIES
+    for sent in range(retries + 1):
+        if sent:
+            time.sleep(random.uniform(0.5, 1) * 2 ** (sent - 1))  # as Stripe's library waits
+        try:
             return client().v1.checkout.sessions.create(params, {"idempotency_key": key})
         except stripe.APIError as error:
-            if not (error.headers.get("Idempotent-Replayed") == "true" and _status(error) >= 500):
+            if error.headers.get("Idempotent-Replayed") == "true" and _status(error) >= 500:
+                if not sent:
+                    raise _SpentKey from error
+                # Our own resend met it: Stripe is failing now, and the reader's next try moves on.
+                raise ProviderUnavailable(
+                    f"HTTP {_status(error)} from Stripe, saved under this key"
+                ) from error
+            if sent == retries or not _may_resend(error):
                 raise ProviderUnavailable(f"HTTP {_status(error)} from Stripe") from error
         except stripe.APIConnectionError as error:
-            cause = type(error.__cause__).__name__ if error.__cause__ else "no answer"
-            raise ProviderUnavailable(f"no answer from Stripe ({cause})") from error
+            if sent == retries or not error.should_retry:
+                cause = type(error.__cause__).__name__ if error.__cause__ else "no answer"
+                raise ProviderUnavailable(f"no answer from Stripe ({cause})") from error
         except stripe.RateLimitError as error:
             raise ProviderUnavailable(f"HTTP {_status(error)} from Stripe: rate limited") from error
         except stripe.StripeError as error:
@@ -152,8 +185,14 @@ def _create_session(params, idempotency_key):
                 f"HTTP {_status(error)} from Stripe: {details.get('type', '')} "
                 f"{details.get('code', '')} {details.get('param', '')}".strip()
             ) from error
-    # Every key spent: this form can no longer open a checkout, a fresh one can.
-    raise ProviderRefused(f"Stripe failed all {KEYS_PER_CHECKOUT} keys of this gift")
+
+
+def _may_resend(error):
+    """Stripe's advice if it gave one; else a 5xx or a conflict may pass on a resend (its rule)."""
+    advice = error.headers.get("Stripe-Should-Retry")
+    if advice in ("true", "false"):
+        return advice == "true"
+    return _status(error) >= 500 or _status(error) == 409
 
 
 def _status(error):
