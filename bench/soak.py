@@ -543,7 +543,7 @@ def drain(database_url, seconds):
             if outbox:
                 waiting += database.execute(
                     "SELECT count(*) FROM newsroom_outgoingemail"
-                    " WHERE status IN ('queued', 'retrying')"
+                    " WHERE status IN ('queued', 'retrying', 'sending')"
                 ).fetchone()[0]
             if not waiting:
                 return True
