@@ -49,6 +49,7 @@ from tests.faults import (  # noqa: E402
     SiteServer,
     SmtpSink,
     collected_static,
+    manage_json,
     production_environment,
 )
 
@@ -72,7 +73,7 @@ desk = User.objects.create_user(
 )
 desk.groups.add(Group.objects.get(name="Moderators"))
 articles = Article.objects.published().filter(comments_open=True).order_by("-publish_at")[:8]
-print("SOAK", json.dumps({
+print(json.dumps({
     "articles": [[article.pk, article.get_absolute_url()] for article in articles],
     "sections": [section.get_absolute_url() for section in Section.objects.all()],
     "raised": Campaign.objects.with_progress().get(slug=os.environ["SOAK_CAMPAIGN"]).raised,
@@ -133,22 +134,8 @@ else:
     tally["emails"] = list(
         OutgoingEmail.objects.values_list("pk", "purpose", "recipients", "status", "headers")
     )
-print("SOAK", json.dumps(tally, default=str))
+print(json.dumps(tally, default=str))
 """
-
-
-def manage_json(environment, script):
-    """Run a `manage.py shell` script and return the JSON it printed after "SOAK "."""
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=ROOT,
-        env=environment,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    line = next(line for line in done.stdout.splitlines() if line.startswith("SOAK "))
-    return json.loads(line.removeprefix("SOAK "))
 
 
 class Log:

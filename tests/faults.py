@@ -9,6 +9,7 @@ PostgreSQL stops forwarding. The machine's shared servers are never touched.
 
 import contextlib
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -224,6 +225,22 @@ def production_environment(*, database_url, cache_url, static_root, **extra):
         "LOG_LEVEL": "WARNING",
         **{name: str(value) for name, value in extra.items()},
     }
+
+
+def manage_json(environment, script):
+    """
+    Run a `manage.py shell` script against a served site's settings and return
+    the JSON on the last line it printed: the test's view of the site's database.
+    """
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 class Response:

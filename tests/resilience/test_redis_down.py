@@ -6,10 +6,7 @@ with Redis up; every row is stored once.
 """
 
 import http.client
-import json
 import re
-import subprocess
-import sys
 import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode
@@ -17,11 +14,11 @@ from urllib.parse import urlencode
 import redis
 
 from tests.faults import (
-    ROOT,
     RedisServer,
     SiteServer,
     TcpProxy,
     free_port,
+    manage_json,
     production_environment,
 )
 
@@ -60,15 +57,7 @@ def run_on_site_database(database_url, code):
     environment = production_environment(
         database_url=database_url, cache_url="locmemcache://shell", static_root="/nonexistent"
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return manage_json(environment, code)
 
 
 class Browser:
