@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import constants, get_messages
 from django.contrib.messages.storage import default_storage
-from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.http import HttpResponse
@@ -111,7 +111,7 @@ def test_messages_never_fall_back_to_the_session():
     assert list(get_messages(request))
 
 
-def test_clearsessions_removes_expired_staff_sessions_from_the_cached_db_engine(
+def test_clearsessions_removes_expired_staff_sessions_and_keeps_live_ones(
     admin_user, time_machine
 ):
     """Cron runs `manage.py clearsessions` daily; a live session survives it."""
