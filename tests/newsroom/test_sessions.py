@@ -111,9 +111,7 @@ def test_messages_never_fall_back_to_the_session():
     assert list(get_messages(request))
 
 
-def test_clearsessions_removes_expired_staff_sessions_and_keeps_live_ones(
-    admin_user, time_machine
-):
+def test_clearsessions_removes_expired_staff_sessions_and_keeps_live_ones(admin_user, time_machine):
     """Cron runs `manage.py clearsessions` daily; a live session survives it."""
     time_machine.move_to(timezone.now(), tick=False)
     old = Client()
