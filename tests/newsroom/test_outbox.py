@@ -232,15 +232,20 @@ class SlowToAnswerSmtpSink(SmtpSink):
         super().stop()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_deliveries_of_one_email_at_once_send_it_once(mail_server_down):
-    email = OutgoingEmail.objects.create(
+def due_receipt():
+    """One donor's receipt, waiting in the outbox and due now."""
+    return OutgoingEmail.objects.create(
         purpose="donations.receipt",
         recipients=["luisa@example.org"],
         subject="Thank you",
         body="Receipt",
         next_attempt_at=timezone.now(),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_email_at_once_send_it_once(mail_server_down):
+    email = due_receipt()
     results = {}
 
     def deliver(name):
@@ -333,13 +338,7 @@ def test_an_email_sent_but_not_recorded_is_failed_for_staff_not_sent_again(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_send_that_outlasts_its_deadline_is_recorded_sent_after_all(mail_server_down, caplog):
-    email = OutgoingEmail.objects.create(
-        purpose="donations.receipt",
-        recipients=["luisa@example.org"],
-        subject="Thank you",
-        body="Receipt",
-        next_attempt_at=timezone.now(),
-    )
+    email = due_receipt()
     results = {}
 
     def deliver():
